@@ -1,0 +1,1 @@
+"""Assigning themes to articles and practices."""

@@ -1,0 +1,281 @@
+"""wrmine command line: ingest, predict, search, facts, export, demo, crawl, train-themes, bench.
+
+Commands are thin: parse options, loop, call the stages, save through ``corpus.store``,
+print a summary. Every stage that declines an input raises ``corpus.errors.Declined``; the
+loop records the reason in ``skips`` and goes on.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from classify.themes import assign_themes
+from corpus import store
+from corpus.article import Article
+from corpus.clean import article_from_html, article_from_text
+from corpus.errors import BadInput, Declined
+from corpus.read import Source, iter_inputs, read_source
+from extract.analysis import Analysis, METRICS, THEMES
+from extract.pipeline import analyse
+from extract.record import to_record
+
+logger = logging.getLogger("wrmine")
+DEFAULT_DB = "wrmine.db"
+SAMPLES_DIR = Path(__file__).parent / "corpus" / "samples"
+
+db_option = click.option("--db", "db_path", default=DEFAULT_DB, show_default=True,
+                         help="SQLite database file.", type=click.Path(dir_okay=False))
+
+
+def open_store(db_path: str):
+    try:
+        return store.open_db(db_path)
+    except store.StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def article_from_source(source: Source, url: str | None = None) -> Article:
+    """Clean one read input into an Article (raises Declined)."""
+    if source.kind == "html":
+        return article_from_html(source.id, source.data, url=url)
+    return article_from_text(source.id, source.text, url=url)
+
+
+def process(article: Article) -> Analysis:
+    """Extraction and classification: everything after cleaning."""
+    return assign_themes(article, analyse(article))
+
+
+def read_urls(path: str | None) -> dict[str, str]:
+    """id → url from a TSV whose first two columns are id and url (header line skipped)."""
+    if not path:
+        return {}
+    urls = {}
+    with open(path, encoding="utf-8-sig") as fh:
+        for i, line in enumerate(fh):
+            cols = line.rstrip("\r\n").split("\t")
+            if len(cols) < 2 or (i == 0 and cols[0].strip().lower() == "id"):
+                continue
+            urls[cols[0].strip()] = cols[1].strip()
+    return urls
+
+
+@click.group()
+@click.version_option(package_name="wrmine")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
+def cli(verbose: bool) -> None:
+    """wrmine: mine Chinese work-report (经验做法) articles for facts, places, practices and themes."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def ingest_paths(db, paths: list[str], urls: dict[str, str] | None = None,
+                 show_progress: bool = False) -> dict:
+    """Ingest files into ``db``; returns counters and the skipped (path, reason) pairs."""
+    urls = urls or {}
+    result = {"ingested": 0, "skipped": [], "duplicates": 0}
+    files = list(iter_inputs(paths))
+    bar = click.progressbar(files, label="ingesting", file=sys.stderr) if show_progress else None
+    iterator = bar if bar is not None else files
+    try:
+        if bar is not None:
+            bar.__enter__()
+        for path in iterator:
+            try:
+                source = read_source(path)
+                article = article_from_source(source, urls.get(source.id))
+                analysis = process(article)
+                duplicate_of = store.find_duplicate(db, article)
+                store.save_article(db, article, analysis, path=os.path.abspath(path),
+                                   duplicate_of=duplicate_of)
+                result["ingested"] += 1
+                result["duplicates"] += bool(duplicate_of)
+            except Declined as exc:
+                store.record_skip(db, exc.stage, os.path.abspath(path), str(exc))
+                result["skipped"].append((path, str(exc)))
+            except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
+                logger.exception("unexpected error on %s", path)
+                reason = f"internal error: {type(exc).__name__}: {exc}"
+                store.record_skip(db, "internal", os.path.abspath(path), reason)
+                result["skipped"].append((path, reason))
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    return result
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@db_option
+@click.option("--urls", "urls_path", type=click.Path(exists=True, dir_okay=False),
+              help="TSV of id<TAB>url giving each input's page URL.")
+def ingest(paths, db_path, urls_path):
+    """Ingest article files (.txt, .html/.htm) and directories (recursively) into the database."""
+    db = open_store(db_path)
+    start = time.perf_counter()
+    result = ingest_paths(db, list(paths), read_urls(urls_path), show_progress=sys.stderr.isatty())
+    elapsed = time.perf_counter() - start
+    for path, reason in result["skipped"]:
+        click.echo(f"skipped {path}: {reason}", err=True)
+    dup = f" ({result['duplicates']} reposts of stored articles)" if result["duplicates"] else ""
+    click.echo(f"{result['ingested']} ingested{dup}, {len(result['skipped'])} skipped, "
+               f"{elapsed:.1f}s -> {db_path}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--urls", "urls_path", type=click.Path(exists=True, dir_okay=False),
+              help="TSV of id<TAB>url (header skipped): each input's page URL.")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="Write JSON lines here instead of stdout.")
+def predict(files, urls_path, output):
+    """Print one gold-format JSON line per input file (no database)."""
+    urls = read_urls(urls_path)
+    failures = 0
+    for path in iter_inputs(list(files)):
+        try:
+            source = read_source(path)
+            article = article_from_source(source, urls.get(source.id))
+            record = to_record(article, process(article))
+        except Declined as exc:
+            click.echo(f"skipped {path}: {exc}", err=True)
+            failures += 1
+            continue
+        output.write(json.dumps(record, ensure_ascii=False) + "\n")
+    if failures:
+        click.echo(f"{failures} file(s) skipped", err=True)
+
+
+def context(text: str, simplified: str, query: str, width: int = 30) -> str:
+    """A short piece of ``text`` around the first match of ``query`` (matched in simplified form)."""
+    from corpus.script import simplify
+
+    words = [simplify(w) for w in query.split() if w]
+    flat = simplified.replace("\n", " ")
+    pos = min((i for i in (flat.find(w) for w in words) if i >= 0), default=0)
+    start, end = max(0, pos - width), min(len(text), pos + width)
+    snippet = text[start:end].replace("\n", " ")
+    return ("…" if start else "") + snippet + ("…" if end < len(text) else "")
+
+
+@cli.command()
+@click.argument("query")
+@db_option
+@click.option("--limit", default=20, show_default=True, help="Maximum number of hits.")
+@click.option("--theme", type=click.Choice(THEMES), help="Only articles with this theme.")
+@click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
+def search(query, db_path, limit, theme, fmt):
+    """Full-text search in Chinese (2-character words, traditional or simplified queries)."""
+    db = open_store(db_path)
+    hits = store.search(db, query, limit=limit, theme=theme)
+    for hit in hits:
+        ctx = context(hit["text"], hit["simplified"], query)
+        if fmt == "jsonl":
+            click.echo(json.dumps({"id": hit["id"], "title": hit["title"], "url": hit["url"],
+                                   "context": ctx}, ensure_ascii=False))
+        else:
+            click.echo(f"{hit['id']}\t{hit['title'] or ''}\t{ctx}")
+    if fmt == "table":
+        click.echo(f"{len(hits)} hit(s)", err=True)
+
+
+def write_rows(rows, fmt: str, columns: list[str] | None = None) -> None:
+    """Write dict rows as a table, CSV (UTF-8 with BOM, for Excel) or JSON lines to stdout."""
+    rows = list(rows) if fmt != "jsonl" else rows
+    if fmt == "jsonl":
+        for r in rows:
+            click.echo(json.dumps(r, ensure_ascii=False))
+        return
+    if not rows:
+        return
+    columns = columns or list(rows[0].keys())
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: ("|".join(v) if isinstance(v, list) else v) for k, v in r.items()})
+        sys.stdout.buffer.write(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
+        sys.stdout.flush()
+        return
+    click.echo("\t".join(columns))
+    for r in rows:
+        click.echo("\t".join("" if r.get(c) is None else str(r.get(c)) for c in columns))
+
+
+FACT_COLUMNS = ["article_id", "span", "value", "unit", "approx", "subject", "metric", "year",
+                "province", "city", "county", "town", "sentence"]
+
+
+@cli.command()
+@db_option
+@click.option("--metric", type=click.Choice(METRICS), help="Only facts of this metric.")
+@click.option("--region", help="Only articles about this place (any level, e.g. 天心区).")
+@click.option("--year", type=int, help="Only facts about this year.")
+@click.option("--subject", help="Only facts whose subject contains this text.")
+@click.option("--theme", type=click.Choice(THEMES), help="Only facts from articles with this theme.")
+@click.option("--article", help="Only facts from this article id.")
+@click.option("--group-by", type=click.Choice(list(store.GROUPS)), help="Sum and count per group and unit.")
+@click.option("--limit", type=int, help="Maximum number of facts.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True)
+def facts(db_path, metric, region, year, subject, theme, article, group_by, limit, fmt):
+    """List facts (figures) with filters, or sums and counts with --group-by."""
+    db = open_store(db_path)
+    filters = dict(metric=metric, region=region, year=year, subject=subject, theme=theme, article=article)
+    if group_by:
+        write_rows(store.group_facts(db, group_by, **filters), fmt)
+    else:
+        columns = FACT_COLUMNS if fmt != "table" else ["article_id", "span", "value", "unit", "approx",
+                                                        "subject", "metric", "year", "county"]
+        rows = store.query_facts(db, limit=limit, **filters)
+        if fmt == "jsonl":
+            rows = ({k: r[k] for k in FACT_COLUMNS + ["start", "end", "raw_start", "raw_end"]} for r in rows)
+        write_rows(rows, fmt, columns)
+
+
+@cli.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--table", type=click.Choice(["articles", "facts", "practices"]), default="articles",
+              show_default=True)
+def export(db_path, fmt, table):
+    """Export articles (default), facts or practices as JSON lines or CSV."""
+    db = open_store(db_path)
+    write_rows(store.export_rows(db, table), fmt)
+
+
+@cli.command()
+@db_option
+def demo(db_path):
+    """Build a database from the bundled sample articles and show what wrmine found."""
+    if not os.path.exists(SAMPLES_DIR):
+        raise click.ClickException(f"bundled samples missing at {SAMPLES_DIR}")
+    db = open_store(db_path)
+    urls_file = SAMPLES_DIR / "urls.tsv"
+    result = ingest_paths(db, [str(SAMPLES_DIR)], read_urls(str(urls_file) if urls_file.exists() else None))
+    click.echo(f"Ingested {result['ingested']} sample articles into {db_path} "
+               f"({len(result['skipped'])} skipped).\n")
+    for row in store.export_rows(db, "articles"):
+        place = "".join(filter(None, (row["province"], row["city"], row["county"], row["town"]))) or "?"
+        n = db.execute("SELECT COUNT(*) FROM facts WHERE article_id = ?", [row["id"]]).fetchone()[0]
+        click.echo(f"{row['id']}  {row['title'] or '(no title)'}")
+        click.echo(f"    place: {place}   facts: {n}   themes: {'、'.join(row['themes']) or '-'}")
+    click.echo("\nFacts by metric:")
+    for g in store.group_facts(db, "metric"):
+        click.echo(f"    {g['metric']:<14}{g['unit']:<4}{g['facts']:>4} facts")
+    click.echo("\nTry next:")
+    click.echo(f"    wrmine search 党建 --db {db_path}")
+    click.echo(f"    wrmine facts --metric teams --db {db_path}")
+    click.echo(f"    wrmine facts --group-by region --format csv --db {db_path} > facts.csv")
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,1 @@
+"""Collecting and cleaning articles: fetch, decode, clean, metadata, reposts, storage."""

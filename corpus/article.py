@@ -1,0 +1,97 @@
+"""The data that flows from the corpus stages into extraction: Page and Article.
+
+An Article's ``text`` is the clean body in the original script. Every offset that a later
+stage produces indexes ``text``. ``simplified`` has exactly the same length as ``text``
+(character-aligned), so an offset into one is an offset into the other. ``raw_map`` maps
+offsets of ``text`` back into ``raw`` (the input as read), which is what ``wrmine predict``
+reports and what the gold offsets index.
+"""
+from __future__ import annotations
+
+import bisect
+import hashlib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A fetched web page before cleaning."""
+
+    url: str
+    fetched_at: str
+    status: int
+    html: bytes
+    encoding: str | None = None
+    content_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawMap:
+    """Piecewise-linear map from clean-text offsets to raw-text offsets.
+
+    ``pieces`` holds ``(clean_start, raw_start, length)`` triples sorted by clean_start;
+    the clean text is the concatenation of raw[raw_start:raw_start+length] pieces, with
+    inserted characters (paragraph separators the cleaner adds) mapped to the previous piece's end.
+
+    >>> m = RawMap(((0, 0, 1), (1, 9, 3)))   # "創(chuàng)新高" -> "創新高"
+    >>> m.to_raw(1), m.to_raw(3)
+    (9, 12)
+    """
+
+    pieces: tuple[tuple[int, int, int], ...] = ()
+
+    @classmethod
+    def identity(cls, length: int) -> "RawMap":
+        return cls(((0, 0, length),)) if length else cls(())
+
+    def to_raw(self, pos: int) -> int:
+        """Raw offset of clean offset ``pos`` (an end offset maps to the end of its piece)."""
+        if not self.pieces:
+            return pos
+        starts = [p[0] for p in self.pieces]
+        i = bisect.bisect_right(starts, pos) - 1
+        if i < 0:
+            return self.pieces[0][1]
+        cs, rs, n = self.pieces[i]
+        return rs + min(pos - cs, n)
+
+    def span_to_raw(self, start: int, end: int) -> tuple[int, int]:
+        """Raw ``[start, end)`` covering clean ``[start, end)``."""
+        if end <= start:
+            r = self.to_raw(start)
+            return r, r
+        return self.to_raw(start), self.to_raw(end - 1) + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A clean article: body text plus metadata. Offsets everywhere index ``text``."""
+
+    id: str
+    text: str
+    title: str | None = None
+    published: str | None = None
+    source: str | None = None
+    author: str | None = None
+    url: str | None = None
+    raw: str = ""
+    simplified: str = ""
+    raw_map: RawMap = field(default_factory=RawMap)
+    content_hash: str = ""
+
+    def __post_init__(self) -> None:
+        if self.simplified and len(self.simplified) != len(self.text):
+            raise ValueError(
+                f"Article {self.id!r}: simplified text must be character-aligned with text "
+                f"({len(self.simplified)} != {len(self.text)})"
+            )
+
+    @property
+    def plain(self) -> str:
+        """The simplified body (the text extraction reads); falls back to ``text``."""
+        return self.simplified or self.text
+
+
+def content_hash(text: str) -> str:
+    """Stable identity of an article body (whitespace-insensitive)."""
+    return hashlib.sha256("".join(text.split()).encode("utf-8")).hexdigest()

@@ -1,0 +1,331 @@
+"""The SQLite store: the only module that touches the database.
+
+The schema lives only in the migrations below (sqlite-utils ``Migrations``); a schema change
+is a new ``m00N_*`` function. Writes for one article happen inside one transaction that first
+deletes the article's old rows, so re-ingesting is idempotent and a failure leaves the previous
+version intact.
+
+Chinese full-text search: FTS5's default tokenizer makes one token of a run of Chinese
+characters and trigram cannot match two-character words (党建), so the index holds the
+*simplified* title and body as space-separated characters (``fts_tokens``) and a query is a
+phrase of its spaced characters. A traditional query is simplified first, so 黨建 finds 党建.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from corpus.article import Article, RawMap
+from corpus.script import simplify
+
+if TYPE_CHECKING:
+    from extract.analysis import Analysis
+
+MIGRATIONS = Migrations("wrmine")
+RE_TOKEN = re.compile(r"[A-Za-z0-9]+|[^\sA-Za-z0-9\W_]|[\u3400-\u9fff\uf900-\ufaff]", re.UNICODE)
+
+
+class StoreError(Exception):
+    """The database file cannot be used (not SQLite, corrupt, locked)."""
+
+
+@MIGRATIONS()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["articles"].create({
+        "id": str, "url": str, "path": str, "title": str, "published": str, "source": str,
+        "author": str, "raw": str, "text": str, "simplified": str, "raw_map": str,
+        "content_hash": str, "province": str, "city": str, "county": str, "town": str,
+        "duplicate_of": str, "ingested_at": str,
+    }, pk="id")
+    db["articles"].create_index(["content_hash"])
+    db["article_sources"].create({
+        "article_id": str, "source": str, "url": str, "path": str, "seen_at": str,
+    }, pk=("article_id", "path"), foreign_keys=[("article_id", "articles", "id")])
+    db["facts"].create({
+        "article_id": str, "start": int, "end": int, "raw_start": int, "raw_end": int,
+        "span": str, "value": float, "unit": str, "approx": str, "subject": str,
+        "metric": str, "year": int, "sentence": str,
+    }, pk=("article_id", "start"), foreign_keys=[("article_id", "articles", "id")])
+    for col in ("metric", "year", "subject"):
+        db["facts"].create_index([col])
+    db["practices"].create({
+        "article_id": str, "start": int, "end": int, "title": str,
+    }, pk=("article_id", "start"), foreign_keys=[("article_id", "articles", "id")])
+    db["practice_themes"].create({
+        "article_id": str, "start": int, "theme": str,
+    }, pk=("article_id", "start", "theme"), foreign_keys=[("article_id", "articles", "id")])
+    db["article_themes"].create({
+        "article_id": str, "theme": str, "rank": int,
+    }, pk=("article_id", "theme"), foreign_keys=[("article_id", "articles", "id")])
+    db["named_methods"].create({
+        "article_id": str, "name": str, "start": int, "end": int,
+    }, pk=("article_id", "name"), foreign_keys=[("article_id", "articles", "id")])
+    db["skips"].create({
+        "stage": str, "key": str, "reason": str, "at": str,
+    }, pk=("stage", "key"))
+    db.execute(
+        "CREATE VIRTUAL TABLE articles_fts USING fts5("
+        "article_id UNINDEXED, title, body, tokenize='unicode61 remove_diacritics 2')"
+    )
+
+
+def open_db(path: str) -> sqlite_utils.Database:
+    """Open (creating if needed) a wrmine database and bring its schema up to date.
+
+    Raises StoreError with a one-line reason for a file that is not a usable SQLite database.
+    """
+    try:
+        conn = sqlite3.connect(path, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA foreign_keys=ON")
+        MIGRATIONS.apply(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: not a usable wrmine database ({exc})") from None
+    return db
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def fts_tokens(text: str) -> str:
+    """Text as space-separated index tokens: each Chinese character, each ASCII word.
+
+    >>> fts_tokens("党建引领 AI赋能")
+    '党 建 引 领 ai 赋 能'
+    """
+    return " ".join(t.lower() for t in RE_TOKEN.findall(text or ""))
+
+
+def fts_query(query: str) -> str:
+    """An FTS5 MATCH expression for a user query: each whitespace-separated word becomes a
+    phrase of its simplified characters, and all words must match.
+
+    >>> fts_query("黨建 引领")
+    '"党 建" AND "引 领"'
+    """
+    words = [fts_tokens(simplify(w)) for w in query.split()]
+    phrases = ['"' + w.replace('"', "") + '"' for w in words if w]
+    return " AND ".join(phrases)
+
+
+def record_skip(db: sqlite_utils.Database, stage: str, key: str, reason: str) -> None:
+    """Record that ``stage`` declined ``key`` (a path or URL) and why; replaces an older record."""
+    db["skips"].upsert({"stage": stage, "key": key, "reason": reason, "at": now()}, pk=("stage", "key"))
+
+
+def clear_skip(db: sqlite_utils.Database, key: str) -> None:
+    db.execute("DELETE FROM skips WHERE key = ?", [key])
+
+
+CHILD_TABLES = ("facts", "practices", "practice_themes", "article_themes", "named_methods")
+
+
+def find_duplicate(db: sqlite_utils.Database, article: Article) -> str | None:
+    """Id of a stored article with the same body as ``article`` under another id, if any."""
+    row = db.execute(
+        "SELECT id FROM articles WHERE content_hash = ? AND id != ? AND duplicate_of IS NULL LIMIT 1",
+        [article.content_hash, article.id],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def save_article(db: sqlite_utils.Database, article: Article, analysis: "Analysis",
+                 path: str | None = None, duplicate_of: str | None = None) -> None:
+    """Store one article and everything extracted from it, replacing its previous rows atomically."""
+    region = asdict(analysis.region)
+    row = {
+        "id": article.id, "url": article.url, "path": path, "title": article.title,
+        "published": article.published, "source": article.source, "author": article.author,
+        "raw": article.raw, "text": article.text, "simplified": article.simplified,
+        "raw_map": json.dumps(article.raw_map.pieces, separators=(",", ":")),
+        "content_hash": article.content_hash, **region, "duplicate_of": duplicate_of,
+        "ingested_at": now(),
+    }
+    facts = []
+    for f in analysis.facts:
+        raw_start, raw_end = article.raw_map.span_to_raw(f.start, f.end)
+        facts.append({"article_id": article.id, **asdict(f), "raw_start": raw_start, "raw_end": raw_end})
+    with db.atomic():
+        for table in CHILD_TABLES:
+            db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article.id])
+        db.execute("DELETE FROM articles_fts WHERE article_id = ?", [article.id])
+        db["articles"].upsert(row, pk="id")
+        db["facts"].insert_all(facts, pk=("article_id", "start"), replace=True)
+        db["practices"].insert_all(
+            ({"article_id": article.id, "start": p.start, "end": p.end, "title": p.title}
+             for p in analysis.practices), pk=("article_id", "start"), replace=True)
+        db["practice_themes"].insert_all(
+            ({"article_id": article.id, "start": p.start, "theme": t}
+             for p in analysis.practices for t in p.themes),
+            pk=("article_id", "start", "theme"), replace=True)
+        db["article_themes"].insert_all(
+            ({"article_id": article.id, "theme": t, "rank": i} for i, t in enumerate(analysis.themes)),
+            pk=("article_id", "theme"), replace=True)
+        db["named_methods"].insert_all(
+            ({"article_id": article.id, "name": m.name, "start": m.start, "end": m.end}
+             for m in analysis.named_methods), pk=("article_id", "name"), replace=True)
+        if path or article.url:
+            db["article_sources"].upsert({
+                "article_id": duplicate_of or article.id, "source": article.source,
+                "url": article.url, "path": path or article.url, "seen_at": now(),
+            }, pk=("article_id", "path"))
+        db.execute(
+            "INSERT INTO articles_fts(article_id, title, body) VALUES (?, ?, ?)",
+            [article.id, fts_tokens(simplify(article.title or "")), fts_tokens(article.simplified)],
+        )
+        if path:
+            clear_skip(db, path)
+
+
+def load_article(row: dict) -> Article:
+    """Rebuild an Article from its stored row."""
+    pieces = tuple(tuple(p) for p in json.loads(row.get("raw_map") or "[]"))
+    return Article(
+        id=row["id"], text=row["text"] or "", title=row["title"], published=row["published"],
+        source=row["source"], author=row.get("author"), url=row["url"], raw=row["raw"] or "",
+        simplified=row["simplified"] or "", raw_map=RawMap(pieces),
+        content_hash=row["content_hash"] or "",
+    )
+
+
+def iter_articles(db: sqlite_utils.Database) -> Iterator[Article]:
+    """Every stored article, in id order, one at a time."""
+    for row in db["articles"].rows_where(order_by="id"):
+        yield load_article(row)
+
+
+def article_themes(db: sqlite_utils.Database, article_id: str) -> list[str]:
+    return [r[0] for r in db.execute(
+        "SELECT theme FROM article_themes WHERE article_id = ? ORDER BY rank", [article_id])]
+
+
+def search(db: sqlite_utils.Database, query: str, limit: int = 20,
+           theme: str | None = None) -> list[dict]:
+    """Articles matching ``query`` (any script), best first: id, title, url, and the
+    simplified body for building a context snippet."""
+    match = fts_query(query)
+    if not match:
+        return []
+    sql = (
+        "SELECT a.id, a.title, a.url, a.text, a.simplified, bm25(articles_fts) AS score "
+        "FROM articles_fts JOIN articles a ON a.id = articles_fts.article_id "
+        "WHERE articles_fts MATCH ?"
+    )
+    params: list = [match]
+    if theme:
+        sql += " AND a.id IN (SELECT article_id FROM article_themes WHERE theme = ?)"
+        params.append(theme)
+    sql += " ORDER BY score LIMIT ?"
+    params.append(limit)
+    cur = db.execute(sql, params)
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+FACT_FILTERS = {
+    "metric": "f.metric = ?",
+    "year": "f.year = ?",
+    "subject": "f.subject LIKE '%' || ? || '%'",
+    "region": "(a.province = ? OR a.city = ? OR a.county = ? OR a.town = ?)",
+    "theme": "f.article_id IN (SELECT article_id FROM article_themes WHERE theme = ?)",
+    "article": "f.article_id = ?",
+}
+GROUPS = {
+    "region": "COALESCE(a.town, a.county, a.city, a.province, '(unknown)')",
+    "year": "COALESCE(CAST(f.year AS TEXT), '(none)')",
+    "metric": "f.metric",
+}
+
+
+def _fact_where(filters: dict) -> tuple[str, list]:
+    clauses, params = [], []
+    for key, value in filters.items():
+        if value is None:
+            continue
+        if key == "region":
+            value = simplify(value)
+            clauses.append(FACT_FILTERS[key])
+            params += [value] * 4
+        else:
+            if key == "subject":
+                value = simplify(value)
+            clauses.append(FACT_FILTERS[key])
+            params.append(value)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def query_facts(db: sqlite_utils.Database, limit: int | None = None, **filters) -> Iterator[dict]:
+    """Facts matching the filters (metric, year, subject, region, theme, article), with
+    their article's title, url and region as provenance."""
+    where, params = _fact_where(filters)
+    sql = (
+        "SELECT f.article_id, a.title, a.url, f.span, f.value, f.unit, f.approx, f.subject, "
+        "f.metric, f.year, a.province, a.city, a.county, a.town, f.start, f.end, "
+        "f.raw_start, f.raw_end, f.sentence FROM facts f JOIN articles a ON a.id = f.article_id"
+        f"{where} ORDER BY f.article_id, f.start"
+    )
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    cur = db.execute(sql, params)
+    cols = [c[0] for c in cur.description]
+    for r in cur:
+        yield dict(zip(cols, r))
+
+
+def group_facts(db: sqlite_utils.Database, group_by: str, **filters) -> list[dict]:
+    """Counts and sums of fact values per region, year or metric (and unit, since sums
+    across units mean nothing)."""
+    if group_by not in GROUPS:
+        raise ValueError(f"Unknown group {group_by!r}. Groups: {', '.join(GROUPS)}")
+    where, params = _fact_where(filters)
+    key = GROUPS[group_by]
+    sql = (
+        f"SELECT {key} AS {group_by}, f.unit, COUNT(*) AS facts, SUM(f.value) AS total, "
+        "COUNT(DISTINCT f.article_id) AS articles FROM facts f JOIN articles a ON a.id = f.article_id"
+        f"{where} GROUP BY 1, 2 ORDER BY 1, facts DESC"
+    )
+    cur = db.execute(sql, params)
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def export_rows(db: sqlite_utils.Database, table: str) -> Iterator[dict]:
+    """Rows for ``wrmine export``: articles (with themes), facts or practices (with themes)."""
+    if table == "articles":
+        for row in _dicts(db, "SELECT id, url, title, published, source, author, province, city, "
+                              "county, town, duplicate_of, text FROM articles ORDER BY id"):
+            row["themes"] = article_themes(db, row["id"])
+            yield row
+    elif table == "facts":
+        yield from query_facts(db)
+    elif table == "practices":
+        for row in _dicts(db, "SELECT p.article_id, p.start, p.end, p.title, a.title AS article_title "
+                              "FROM practices p JOIN articles a ON a.id = p.article_id "
+                              "ORDER BY p.article_id, p.start"):
+            row["themes"] = [r[0] for r in db.execute(
+                "SELECT theme FROM practice_themes WHERE article_id = ? AND start = ?",
+                [row["article_id"], row["start"]])]
+            yield row
+    else:
+        raise ValueError(f"Unknown table {table!r}. Tables: articles, facts, practices")
+
+
+def _dicts(db: sqlite_utils.Database, sql: str, params: Iterable = ()) -> Iterator[dict]:
+    cur = db.execute(sql, list(params))
+    cols = [c[0] for c in cur.description]
+    for r in cur:
+        yield dict(zip(cols, r))
+
+
+def counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Row counts of the main tables."""
+    return {t: db[t].count for t in ("articles", "facts", "practices", "named_methods", "skips")}

@@ -1,0 +1,1 @@
+"""Turning clean article text into facts, a region, practices and named methods."""

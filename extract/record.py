@@ -1,0 +1,35 @@
+"""Article + Analysis → one line of the gold format (``shared/spec/gold-format.md``).
+
+This is what ``wrmine predict`` prints. Fact offsets are mapped from the clean body back
+into the input text as read, which is what the gold offsets index.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from corpus.article import Article
+from extract.analysis import Analysis
+
+
+def to_record(article: Article, analysis: Analysis) -> dict:
+    """The gold-format dict for one article (facts carry raw-text offsets)."""
+    facts = []
+    for f in analysis.facts:
+        start, end = article.raw_map.span_to_raw(f.start, f.end)
+        facts.append({
+            "span": f.span, "value": f.value, "unit": f.unit, "approx": f.approx,
+            "subject": f.subject, "metric": f.metric, "year": f.year,
+            "sentence": f.sentence, "start": start, "end": end,
+        })
+    return {
+        "id": article.id,
+        "url": article.url,
+        "title": article.title,
+        "published": article.published,
+        "source": article.source,
+        "region": asdict(analysis.region),
+        "facts": facts,
+        "practices": [{"title": p.title, "themes": list(p.themes)} for p in analysis.practices],
+        "named_methods": [m.name for m in analysis.named_methods],
+        "themes": list(analysis.themes),
+    }
