@@ -1,0 +1,156 @@
+"""End-to-end tests through the CLI on the bundled sample articles (no ../shared needed)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from cli import SAMPLES_DIR, cli
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory):
+    """A database with the five bundled sample articles ingested."""
+    db = tmp_path_factory.mktemp("cli") / "samples.db"
+    result = CliRunner().invoke(cli, ["ingest", str(SAMPLES_DIR), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    return str(db)
+
+
+def run(*args):
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_ingest_samples_summary(sample_db, tmp_path):
+    db = tmp_path / "again.db"
+    out = run("ingest", str(SAMPLES_DIR), "--db", str(db))
+    assert "5 ingested" in out and "0 skipped" in out
+
+
+def test_ingest_is_idempotent(sample_db):
+    conn = sqlite3.connect(sample_db)
+    before = [conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("articles", "facts")]
+    run("ingest", str(SAMPLES_DIR / "seed-003.txt"), "--db", sample_db)
+    after = [conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("articles", "facts")]
+    assert before == after
+    assert before[0] == 5 and before[1] > 20
+
+
+@pytest.mark.parametrize("query, expected_id", [
+    ("党建", "seed-000"),        # two-character word in a simplified article
+    ("黨建", "seed-000"),        # traditional query finds a simplified article
+    ("老党员之家", "seed-003"),  # simplified query finds a traditional article
+    ("支部", "seed-002"),
+])
+def test_search_finds_chinese_words(sample_db, query, expected_id):
+    out = run("search", query, "--db", sample_db, "--format", "jsonl", "--limit", "10")
+    hits = [json.loads(line) for line in out.splitlines()]
+    assert expected_id in {h["id"] for h in hits}
+    assert all(h["context"] for h in hits)
+
+
+def test_search_context_shows_match(sample_db):
+    out = run("search", "美在金秋", "--db", sample_db, "--format", "jsonl", "--limit", "1")
+    hit = json.loads(out.splitlines()[0])
+    assert "美在金秋" in hit["context"] or "美在金秋" in hit["context"].replace("(", "")
+
+
+def test_search_no_hits(sample_db):
+    out = run("search", "量子计算机", "--db", sample_db, "--format", "jsonl")
+    assert out.strip() == ""
+
+
+def test_facts_filters_and_offsets(sample_db):
+    out = run("facts", "--db", sample_db, "--format", "jsonl")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) > 20
+    conn = sqlite3.connect(sample_db)
+    for r in rows:
+        text, raw = conn.execute("SELECT text, raw FROM articles WHERE id = ?", [r["article_id"]]).fetchone()
+        assert text[r["start"]:r["end"]] == r["span"]
+        assert r["span"][0] == raw[r["raw_start"]]
+    metric = rows[0]["metric"]
+    filtered = [json.loads(x) for x in run("facts", "--db", sample_db, "--metric", metric,
+                                            "--format", "jsonl").splitlines()]
+    assert filtered and all(r["metric"] == metric for r in filtered)
+    assert len(filtered) <= len(rows)
+
+
+def test_facts_group_by_metric_sums(sample_db):
+    out = run("facts", "--db", sample_db, "--group-by", "metric", "--format", "jsonl")
+    groups = [json.loads(line) for line in out.splitlines()]
+    total = sum(g["facts"] for g in groups)
+    all_rows = run("facts", "--db", sample_db, "--format", "jsonl").splitlines()
+    assert total == len(all_rows)
+
+
+def test_facts_csv_has_bom_for_excel(sample_db):
+    result = CliRunner().invoke(cli, ["facts", "--db", sample_db, "--format", "csv"])
+    assert result.exit_code == 0
+    data = result.stdout_bytes
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data[3:].decode("utf-8"))))
+    assert rows and "span" in rows[0]
+
+
+def test_export_articles_jsonl(sample_db):
+    out = run("export", "--db", sample_db)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["id"] for r in rows] == [f"seed-00{i}" for i in range(5)]
+    for r in rows:
+        assert r["text"] and isinstance(r["themes"], list)
+        assert {"url", "title", "published", "source", "province"} <= r.keys()
+    assert rows[1]["url"] is None or rows[1]["url"].startswith("http")
+
+
+@pytest.mark.parametrize("table", ["facts", "practices"])
+def test_export_other_tables_csv(sample_db, table):
+    result = CliRunner().invoke(cli, ["export", "--db", sample_db, "--table", table, "--format", "csv"])
+    assert result.exit_code == 0
+    assert result.stdout_bytes.startswith(b"\xef\xbb\xbf")
+
+
+def test_predict_gold_format(tmp_path):
+    out = run("predict", str(SAMPLES_DIR / "seed-003.txt"))
+    record = json.loads(out)
+    assert record["id"] == "seed-003"
+    assert set(record) == {"id", "url", "title", "published", "source", "region", "facts",
+                           "practices", "named_methods", "themes"}
+    raw = (SAMPLES_DIR / "seed-003.txt").read_text(encoding="utf-8")
+    for f in record["facts"]:
+        assert raw[f["start"]:f["end"]].replace("(", "")[:1] == f["span"][:1]
+
+
+def test_predict_urls_tsv(tmp_path):
+    urls = tmp_path / "urls.tsv"
+    urls.write_text("id\turl\nseed-004\thttp://example.org/art/2023/5/4/x.html\n", encoding="utf-8")
+    record = json.loads(run("predict", "--urls", str(urls), str(SAMPLES_DIR / "seed-004.txt")))
+    assert record["url"] == "http://example.org/art/2023/5/4/x.html"
+
+
+def test_demo_runs(tmp_path):
+    out = run("demo", "--db", str(tmp_path / "demo.db"))
+    assert "Ingested 5 sample articles" in out
+    assert "wrmine search" in out
+
+
+def test_reposts_are_recognised(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SAMPLES_DIR / "seed-001.txt", folder / "a.txt")
+    shutil.copy(SAMPLES_DIR / "seed-001.txt", folder / "b.txt")
+    db = str(tmp_path / "r.db")
+    out = run("ingest", str(folder), "--db", db)
+    assert "2 ingested" in out and "repost" in out
+    conn = sqlite3.connect(db)
+    dup = dict(conn.execute("SELECT id, duplicate_of FROM articles"))
+    assert dup == {"a": None, "b": "a"}
+    sources = conn.execute("SELECT COUNT(*) FROM article_sources WHERE article_id = 'a'").fetchone()[0]
+    assert sources == 2
