@@ -277,5 +277,33 @@ def demo(db_path):
     click.echo(f"    wrmine facts --group-by region --format csv --db {db_path} > facts.csv")
 
 
+BENCHMARKS_DIR = Path(__file__).parent / "benchmarks"
+
+
+@cli.command()
+@click.option("--only", "only", multiple=True, help="Run only these benchmarks (e.g. ingest, extract).")
+def bench(only):
+    """Run the benchmarks in benchmarks/ and print their figures (each against its anchor)."""
+    import subprocess
+
+    scripts = sorted(BENCHMARKS_DIR.glob("bench_*.py")) if BENCHMARKS_DIR.exists() else []
+    if not scripts:
+        raise click.ClickException(f"no benchmarks found in {BENCHMARKS_DIR} (they ship with a source checkout)")
+    names = {p.stem.removeprefix("bench_"): p for p in scripts}
+    unknown = set(only) - set(names)
+    if unknown:
+        raise click.ClickException(f"unknown benchmark(s) {', '.join(sorted(unknown))}. "
+                                   f"Benchmarks: {', '.join(names)}")
+    failed = 0
+    for name, script in names.items():
+        if only and name not in only:
+            continue
+        click.echo(f"== {name} ({script.name})")
+        proc = subprocess.run([sys.executable, str(script)], cwd=str(BENCHMARKS_DIR.parent))
+        failed += proc.returncode != 0
+    if failed:
+        raise click.ClickException(f"{failed} benchmark(s) failed")
+
+
 if __name__ == "__main__":
     cli()

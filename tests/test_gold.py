@@ -1,0 +1,71 @@
+"""The gold gate: predict every gold article through the CLI and score it with the shared
+scorer. Floors live in tests/gold_baseline.json and only move up (raise them when a change
+improves a score; lowering one needs a reason in the commit)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+from conftest import DEV, SEEDS, SHARED, needs_shared
+
+BASELINE = json.loads((Path(__file__).parent / "gold_baseline.json").read_text(encoding="utf-8"))
+SCORER = SHARED / "bench" / "facts" / "score.py"
+VALIDATOR = SHARED / "bench" / "facts" / "validate.py"
+
+
+def metrics(summary: dict) -> dict[str, float]:
+    """The figures we pin, by name, from score.py's --json summary."""
+    return {
+        "facts_F1": summary["facts"]["F1"],
+        "subject_acc": summary["facts"]["subject_acc"],
+        "metric_acc": summary["facts"]["metric_acc"],
+        "year_acc": summary["facts"]["year_acc"],
+        "approx_acc": summary["facts"]["approx_acc"],
+        "region_acc": summary["region_acc_all"],
+        "title_acc": summary["title_acc"],
+        "published_acc": summary["published_acc"],
+        "source_acc": summary["source_acc"],
+        "practices_F1": summary["practices"]["F1"],
+        "themes_F1": summary["themes"]["F1"],
+    }
+
+
+@pytest.fixture(scope="module", params=["seeds", "dev"])
+def scored(request, tmp_path_factory):
+    folder = {"seeds": SEEDS, "dev": DEV}[request.param]
+    if not (folder / "gold.jsonl").exists():
+        pytest.skip(f"needs the shared gold corpus at {SHARED}")
+    out = tmp_path_factory.mktemp("gold") / f"{request.param}.jsonl"
+    files = sorted(str(p) for p in folder.glob("*.txt") if not p.name.endswith(".clean.txt"))
+    args = ["predict", *files, "-o", str(out)]
+    if (folder / "urls.tsv").exists():
+        args += ["--urls", str(folder / "urls.tsv")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    summary_file = out.with_suffix(".score.json")
+    subprocess.run([sys.executable, str(SCORER), str(folder / "gold.jsonl"), str(out), "--quiet",
+                    "--json", str(summary_file)], check=True, capture_output=True)
+    summary = json.loads(summary_file.read_text(encoding="utf-8"))["summary"]
+    return request.param, folder, out, metrics(summary)
+
+
+@needs_shared
+def test_scores_at_or_above_floors(scored):
+    name, _, _, got = scored
+    floors = BASELINE[name]
+    below = {k: (round(got[k], 3), v) for k, v in floors.items() if got[k] + 1e-9 < v}
+    assert not below, f"{name}: scores below their floors (got, floor): {below}"
+
+
+@needs_shared
+def test_predictions_validate(scored):
+    _, folder, out, _ = scored
+    proc = subprocess.run([sys.executable, str(VALIDATOR), str(out), "--pred", "--texts", str(folder)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:]
