@@ -23,6 +23,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from corpus.article import Article, RawMap
+from corpus.reposts import REPOST_THRESHOLD, band_keys, similarity
 from corpus.script import simplify
 
 if TYPE_CHECKING:
@@ -130,12 +131,34 @@ CHILD_TABLES = ("facts", "practices", "practice_themes", "article_themes", "name
 
 
 def find_duplicate(db: sqlite_utils.Database, article: Article) -> str | None:
-    """Id of a stored article with the same body as ``article`` under another id, if any."""
+    """Id of a stored article that ``article`` reposts (same body, or 3-gram Jaccard ≥ 0.5
+    with a candidate found through the stored LSH band keys), if any: seed-001 as stored
+    from its first site, and the same article copied onto a health blog, are one article.
+    """
     row = db.execute(
         "SELECT id FROM articles WHERE content_hash = ? AND id != ? AND duplicate_of IS NULL LIMIT 1",
         [article.content_hash, article.id],
     ).fetchone()
-    return row[0] if row else None
+    if row:
+        return row[0]
+    keys = band_keys(article.simplified)
+    if not keys:
+        return None
+    marks = ",".join("?" * len(keys))
+    candidates = db.execute(
+        f"SELECT b.article_id, COUNT(*) AS shared FROM repost_bands b "
+        f"JOIN articles a ON a.id = b.article_id AND a.duplicate_of IS NULL "
+        f"WHERE b.band IN ({marks}) AND b.article_id != ? "
+        f"GROUP BY b.article_id ORDER BY shared DESC, b.article_id LIMIT 5",
+        [*keys, article.id],
+    ).fetchall()
+    best = None
+    for cid, _ in candidates:
+        other = db.execute("SELECT simplified FROM articles WHERE id = ?", [cid]).fetchone()[0]
+        score = similarity(article.simplified, other or "")
+        if score >= REPOST_THRESHOLD and (best is None or score > best[1]):
+            best = (cid, score)
+    return best[0] if best else None
 
 
 def save_article(db: sqlite_utils.Database, article: Article, analysis: "Analysis",
@@ -158,7 +181,10 @@ def save_article(db: sqlite_utils.Database, article: Article, analysis: "Analysi
         for table in CHILD_TABLES:
             db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article.id])
         db.execute("DELETE FROM articles_fts WHERE article_id = ?", [article.id])
+        db.execute("DELETE FROM repost_bands WHERE article_id = ?", [article.id])
         db["articles"].upsert(row, pk="id")
+        db["repost_bands"].insert_all(
+            ({"band": k, "article_id": article.id} for k in band_keys(article.simplified)))
         db["facts"].insert_all(facts, pk=("article_id", "start"), replace=True)
         db["practices"].insert_all(
             ({"article_id": article.id, "start": p.start, "end": p.end, "title": p.title}
@@ -218,7 +244,7 @@ def search(db: sqlite_utils.Database, query: str, limit: int = 20,
     sql = (
         "SELECT a.id, a.title, a.url, a.text, a.simplified, bm25(articles_fts) AS score "
         "FROM articles_fts JOIN articles a ON a.id = articles_fts.article_id "
-        "WHERE articles_fts MATCH ?"
+        "WHERE articles_fts MATCH ? AND a.duplicate_of IS NULL"
     )
     params: list = [match]
     if theme:
@@ -247,7 +273,9 @@ GROUPS = {
 
 
 def _fact_where(filters: dict) -> tuple[str, list]:
-    clauses, params = [], []
+    # A repost's facts are the original's facts: count them once.
+    clauses = [] if filters.get("article") else ["a.duplicate_of IS NULL"]
+    params: list = []
     for key, value in filters.items():
         if value is None:
             continue
@@ -329,3 +357,111 @@ def _dicts(db: sqlite_utils.Database, sql: str, params: Iterable = ()) -> Iterat
 def counts(db: sqlite_utils.Database) -> dict[str, int]:
     """Row counts of the main tables."""
     return {t: db[t].count for t in ("articles", "facts", "practices", "named_methods", "skips")}
+
+
+# --- Crawl fetch log (corpus/crawl.py) -------------------------------------------------------
+# One row per canonical URL. It is both the crawl's frontier and its memory: ``queued_gen`` is
+# the crawl generation that wants the URL, ``fetched_gen`` the one that last fetched it. A URL
+# is pending while queued_gen > fetched_gen; a crawl that finds pending rows resumes their
+# generation, otherwise it starts the next one (and refetches with ETag / Last-Modified).
+
+@MIGRATIONS()
+def m002_fetch_log(db: sqlite_utils.Database) -> None:
+    db["fetch_log"].create({
+        "url": str, "kind": str, "depth": int, "seed": str, "queued_gen": int, "fetched_gen": int,
+        "final_url": str, "status": int, "fetched_at": str, "sha256": str, "etag": str,
+        "last_modified": str, "encoding": str, "content_type": str, "article_id": str,
+        "error": str,
+    }, pk="url")
+    db["fetch_log"].create_index(["queued_gen"])
+
+
+FETCH_COLUMNS = ("final_url", "status", "fetched_at", "sha256", "etag", "last_modified",
+                 "encoding", "content_type", "article_id", "error")
+
+
+def crawl_generation(db: sqlite_utils.Database) -> tuple[int, bool]:
+    """(generation to run, whether it resumes an interrupted one)."""
+    row = db.execute(
+        "SELECT MAX(queued_gen), SUM(fetched_gen IS NULL OR fetched_gen < queued_gen) FROM fetch_log"
+    ).fetchone()
+    latest, pending = row[0] or 0, row[1] or 0
+    return (latest, True) if pending else (latest + 1, False)
+
+
+def _queue(db: sqlite_utils.Database, link: dict, gen: int) -> bool:
+    cur = db.execute(
+        "INSERT INTO fetch_log (url, kind, depth, seed, queued_gen) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT(url) DO UPDATE SET queued_gen = excluded.queued_gen, kind = excluded.kind, "
+        "depth = excluded.depth, seed = excluded.seed "
+        "WHERE (fetch_log.queued_gen IS NULL OR fetch_log.queued_gen < excluded.queued_gen) "
+        "AND (fetch_log.fetched_gen IS NULL OR fetch_log.fetched_gen < excluded.queued_gen)",
+        [link["url"], link["kind"], link["depth"], link.get("seed"), gen],
+    )
+    return cur.rowcount > 0
+
+
+def queue_urls(db: sqlite_utils.Database, links: Iterable[dict], gen: int) -> list[dict]:
+    """Queue links (dicts with url, kind, depth, seed) for generation ``gen``; returns those
+    newly queued (not already queued or fetched in this generation)."""
+    with db.atomic():
+        return [link for link in links if _queue(db, link, gen)]
+
+
+def pending_urls(db: sqlite_utils.Database, gen: int) -> list[dict]:
+    """URLs queued for ``gen`` and not fetched in it, shallowest first, in discovery order."""
+    return list(_dicts(db, "SELECT url, kind, depth, seed FROM fetch_log WHERE queued_gen = ? AND "
+                           "(fetched_gen IS NULL OR fetched_gen < ?) ORDER BY depth, rowid", [gen, gen]))
+
+
+def get_fetch(db: sqlite_utils.Database, url: str) -> dict | None:
+    """The fetch log row of ``url``, or None."""
+    rows = list(_dicts(db, "SELECT * FROM fetch_log WHERE url = ?", [url]))
+    return rows[0] if rows else None
+
+
+def save_fetch(db: sqlite_utils.Database, url: str, gen: int, record: dict,
+               links: Iterable[dict] = ()) -> list[dict]:
+    """Mark ``url`` fetched in ``gen`` with ``record`` (keys from FETCH_COLUMNS; missing ones keep
+    their old value) and queue the links found on it, in one transaction, so an interrupted
+    crawl never has a page marked done without its links. Returns the newly queued links."""
+    values = {k: record[k] for k in FETCH_COLUMNS if k in record}
+    with db.atomic():
+        db.execute("INSERT INTO fetch_log (url, kind, depth, queued_gen) VALUES (?, ?, ?, ?) "
+                   "ON CONFLICT(url) DO NOTHING",
+                   [url, record.get("kind", "page"), record.get("depth", 0), gen])
+        sets = ", ".join(f"{k} = ?" for k in values)
+        db.execute(f"UPDATE fetch_log SET fetched_gen = ?{', ' if sets else ''}{sets} WHERE url = ?",
+                   [gen, *values.values(), url])
+        return [link for link in links if _queue(db, link, gen)]
+
+
+def fetch_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Fetch log rows by status (``pending`` for not yet fetched in their generation)."""
+    out: dict[str, int] = {}
+    for status, n in db.execute(
+        "SELECT CASE WHEN fetched_gen IS NULL OR fetched_gen < queued_gen THEN 'pending' "
+        "ELSE CAST(status AS TEXT) END, COUNT(*) FROM fetch_log GROUP BY 1"
+    ):
+        out[status or "error"] = n
+    return out
+
+
+def requeue_failed(db: sqlite_utils.Database, gen: int) -> int:
+    """Queue for ``gen`` the URLs whose last fetch failed for a passing reason (timeout, dropped
+    connection, 429, 5xx), so a new crawl retries them; returns how many."""
+    with db.atomic():
+        cur = db.execute(
+            "UPDATE fetch_log SET queued_gen = ? WHERE queued_gen < ? AND error IS NOT NULL AND "
+            "(status IN (429, 500, 502, 503, 504) OR error LIKE 'timed out%' "
+            "OR error LIKE 'connection failed%' OR error LIKE 'cannot resolve%')", [gen, gen])
+        return cur.rowcount
+
+
+@MIGRATIONS()
+def m003_repost_bands(db: sqlite_utils.Database) -> None:
+    """LSH band keys per article, so repost candidates are found by an indexed lookup."""
+    db["repost_bands"].create({"band": str, "article_id": str},
+                              foreign_keys=[("article_id", "articles", "id")])
+    db["repost_bands"].create_index(["band"])
+    db["repost_bands"].create_index(["article_id"])

@@ -144,13 +144,24 @@ def test_demo_runs(tmp_path):
 def test_reposts_are_recognised(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
-    shutil.copy(SAMPLES_DIR / "seed-001.txt", folder / "a.txt")
-    shutil.copy(SAMPLES_DIR / "seed-001.txt", folder / "b.txt")
+    original = (SAMPLES_DIR / "seed-001.txt").read_text(encoding="utf-8")
+    paragraphs = original.split("\n")
+    # Another site's copy: other chrome on top, the first paragraph cut, a footer added.
+    repost = "首页 > 老干部工作 > 正文\n" + "\n".join(paragraphs[:1] + paragraphs[3:]) + "\n版权所有 转载请注明出处\n"
+    (folder / "a.txt").write_text(original, encoding="utf-8")
+    (folder / "b.txt").write_text(repost, encoding="utf-8")
+    (folder / "c.txt").write_text(original, encoding="utf-8")
+    (folder / "d.txt").write_text((SAMPLES_DIR / "seed-003.txt").read_text(encoding="utf-8"), encoding="utf-8")
     db = str(tmp_path / "r.db")
     out = run("ingest", str(folder), "--db", db)
-    assert "2 ingested" in out and "repost" in out
+    assert "4 ingested (2 reposts of stored articles)" in out
     conn = sqlite3.connect(db)
     dup = dict(conn.execute("SELECT id, duplicate_of FROM articles"))
-    assert dup == {"a": None, "b": "a"}
+    assert dup == {"a": None, "b": "a", "c": "a", "d": None}
     sources = conn.execute("SELECT COUNT(*) FROM article_sources WHERE article_id = 'a'").fetchone()[0]
-    assert sources == 2
+    assert sources == 3
+    # One article, counted once: search and fact sums ignore the reposts.
+    hits = [json.loads(x)["id"] for x in run("search", "麒麟区", "--db", db, "--format", "jsonl").splitlines()]
+    assert hits == ["a"]
+    ids = {json.loads(x)["article_id"] for x in run("facts", "--db", db, "--format", "jsonl").splitlines()}
+    assert ids == {"a", "d"}
