@@ -24,6 +24,7 @@ from corpus.clean import article_from_html, article_from_text
 from corpus.errors import BadInput, Declined
 from corpus.read import Source, iter_inputs, read_source
 from extract.analysis import Analysis, METRICS, THEMES
+from extract.hanlp_backend import BACKENDS, BackendUnavailable, HanlpBackend, load_backend
 from extract.pipeline import analyse
 from extract.record import to_record
 
@@ -49,9 +50,33 @@ def article_from_source(source: Source, url: str | None = None) -> Article:
     return article_from_text(source.id, source.text, url=url)
 
 
-def process(article: Article) -> Analysis:
-    """Extraction and classification: everything after cleaning."""
-    return assign_themes(article, analyse(article))
+def process(article: Article, backend: HanlpBackend | None = None) -> Analysis:
+    """Extraction and classification: everything after cleaning.
+
+    ``backend`` (``--backend hanlp``): its NER places are an extra signal for the region.
+    """
+    analysis = analyse(article)
+    if backend is not None:
+        from dataclasses import replace
+
+        from extract.places import resolve_region
+
+        region = resolve_region(article, extra=backend.find_places(article.plain))
+        analysis = replace(analysis, region=region)
+    return assign_themes(article, analysis)
+
+
+backend_option = click.option(
+    "--backend", "backend_name", type=click.Choice(BACKENDS), default="default", show_default=True,
+    help="default: gazetteer only. hanlp: also a local HanLP NER model from $HANLP_HOME (never downloaded).")
+
+
+def open_backend(name: str) -> HanlpBackend | None:
+    """The chosen backend, or a ClickException saying how to make it available."""
+    try:
+        return load_backend(name)
+    except BackendUnavailable as exc:
+        raise click.ClickException(f"--backend {name}: {exc}") from None
 
 
 def read_urls(path: str | None) -> dict[str, str]:
@@ -78,7 +103,7 @@ def cli(verbose: bool) -> None:
 
 
 def ingest_paths(db, paths: list[str], urls: dict[str, str] | None = None,
-                 show_progress: bool = False) -> dict:
+                 show_progress: bool = False, backend: HanlpBackend | None = None) -> dict:
     """Ingest files into ``db``; returns counters and the skipped (path, reason) pairs."""
     urls = urls or {}
     result = {"ingested": 0, "skipped": [], "duplicates": 0}
@@ -92,7 +117,7 @@ def ingest_paths(db, paths: list[str], urls: dict[str, str] | None = None,
             try:
                 source = read_source(path)
                 article = article_from_source(source, urls.get(source.id))
-                analysis = process(article)
+                analysis = process(article, backend)
                 duplicate_of = store.find_duplicate(db, article)
                 store.save_article(db, article, analysis, path=os.path.abspath(path),
                                    duplicate_of=duplicate_of)
@@ -117,11 +142,14 @@ def ingest_paths(db, paths: list[str], urls: dict[str, str] | None = None,
 @db_option
 @click.option("--urls", "urls_path", type=click.Path(exists=True, dir_okay=False),
               help="TSV of id<TAB>url giving each input's page URL.")
-def ingest(paths, db_path, urls_path):
+@backend_option
+def ingest(paths, db_path, urls_path, backend_name):
     """Ingest article files (.txt, .html/.htm) and directories (recursively) into the database."""
+    backend = open_backend(backend_name)
     db = open_store(db_path)
     start = time.perf_counter()
-    result = ingest_paths(db, list(paths), read_urls(urls_path), show_progress=sys.stderr.isatty())
+    result = ingest_paths(db, list(paths), read_urls(urls_path), show_progress=sys.stderr.isatty(),
+                          backend=backend)
     elapsed = time.perf_counter() - start
     for path, reason in result["skipped"]:
         click.echo(f"skipped {path}: {reason}", err=True)
@@ -136,15 +164,17 @@ def ingest(paths, db_path, urls_path):
               help="TSV of id<TAB>url (header skipped): each input's page URL.")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
               help="Write JSON lines here instead of stdout.")
-def predict(files, urls_path, output):
+@backend_option
+def predict(files, urls_path, output, backend_name):
     """Print one gold-format JSON line per input file (no database)."""
+    backend = open_backend(backend_name)
     urls = read_urls(urls_path)
     failures = 0
     for path in iter_inputs(list(files)):
         try:
             source = read_source(path)
             article = article_from_source(source, urls.get(source.id))
-            record = to_record(article, process(article))
+            record = to_record(article, process(article, backend))
         except Declined as exc:
             click.echo(f"skipped {path}: {exc}", err=True)
             failures += 1
@@ -303,6 +333,86 @@ def bench(only):
         failed += proc.returncode != 0
     if failed:
         raise click.ClickException(f"{failed} benchmark(s) failed")
+
+
+def store_crawled_page(db, page, article_id: str) -> str | None:
+    """The crawler's per-article callback: the same clean → extract → store path as ingest.
+    Returns the stored id, or None when a stage declined the page (recorded in skips)."""
+    try:
+        article = article_from_html(article_id, page.html, url=page.url, http_charset=page.encoding)
+        analysis = process(article)
+        store.save_article(db, article, analysis, path=page.url,
+                           duplicate_of=store.find_duplicate(db, article))
+        return article_id
+    except Declined as exc:
+        store.record_skip(db, exc.stage, page.url, str(exc))
+    except Exception as exc:  # noqa: BLE001 - one bad page must never stop a crawl
+        logger.exception("unexpected error on %s", page.url)
+        store.record_skip(db, "internal", page.url, f"internal error: {type(exc).__name__}: {exc}")
+    return None
+
+
+@cli.command()
+@click.argument("urls", nargs=-1, required=True)
+@db_option
+@click.option("--delay", type=float, default=1.0, show_default=True,
+              help="Seconds between requests to one host (robots.txt Crawl-delay wins when larger).")
+@click.option("--max-pages", type=int, help="Stop after this many fetches (rerun to continue).")
+@click.option("--max-depth", type=int, help="Follow links at most this many hops from a start URL.")
+@click.option("--allow-private", is_flag=True,
+              help="Allow hosts on private/loopback/link-local addresses (local tests and demos).")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+              help="TOML file of per-site options (link_selector, next_selector, encoding, delay, follow_hosts).")
+@click.option("--timeout", type=float, default=20.0, show_default=True, help="Network timeout in seconds.")
+@click.option("--retries", type=int, default=3, show_default=True,
+              help="Retries (with backoff) after timeouts, 429 and 5xx.")
+def crawl(urls, db_path, delay, max_pages, max_depth, allow_private, config_path, timeout, retries):
+    """Crawl list pages (栏目页), sitemaps or RSS/Atom feeds and store every article found."""
+    from corpus.crawl import crawl as run_crawl
+    from corpus.fetch import FetchSettings
+    from corpus.sites import SiteConfigError, load_sites
+
+    try:
+        sites = load_sites(config_path)
+    except SiteConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    db = open_store(db_path)
+    settings = FetchSettings(delay=delay, timeout=timeout, retries=retries, allow_private=allow_private)
+    try:
+        stats = run_crawl(db, list(urls), lambda page, aid: store_crawled_page(db, page, aid),
+                          settings=settings, sites=sites, max_pages=max_pages, max_depth=max_depth)
+    except KeyboardInterrupt:
+        raise click.ClickException("interrupted; run the same command again to resume") from None
+    click.echo(stats.summary() + f" -> {db_path}")
+
+
+@cli.command("train-themes")
+@click.option("--corpus", "corpus_dir", required=True, type=click.Path(exists=True, file_okay=False),
+              help="Folder of the articles the labels refer to (e.g. ../shared/corpus/unlabeled).")
+@click.option("--labels", "labels_path", type=click.Path(dir_okay=False),
+              help="Label references (JSONL). Default: the shipped classify/data/theme_labels.jsonl.")
+@click.option("--relabel", is_flag=True, help="Rebuild the labels from the keyword rules first.")
+@click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False),
+              help="Model file to write. Default: the shipped classify/data/theme_model.json.gz.")
+@click.option("--eval", "gold_dirs", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="Gold folder(s) (gold.jsonl + <id>.txt) to evaluate on; repeatable.")
+def train_themes_command(corpus_dir, labels_path, relabel, out_path, gold_dirs):
+    """Rebuild the theme model from labelled units of a corpus folder (offline, reproducible)."""
+    from classify import themes, train
+
+    labels = Path(labels_path) if labels_path else train.LABELS_PATH
+    out = Path(out_path) if out_path else themes.MODEL_PATH
+    start = time.perf_counter()
+    try:
+        model, n = train.train_themes(corpus_dir, labels, relabel=relabel)
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    themes.save_model(model, out)
+    themes.load_model.cache_clear()
+    click.echo(f"trained on {n} units, {len(model.vocab)} features, "
+               f"{time.perf_counter() - start:.1f}s -> {out} ({out.stat().st_size // 1024} KiB)")
+    if gold_dirs:
+        click.echo(train.report(train.evaluate(model, list(gold_dirs))))
 
 
 if __name__ == "__main__":

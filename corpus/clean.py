@@ -2,69 +2,266 @@
 
 Public contract (used by the CLI, the crawler and the tests):
 
-- ``clean_text(text: str) -> str`` — scraped text → article body.
+- ``clean_text(text: str) -> str`` — scraped text → article body; never raises.
 - ``extract_body(html: bytes) -> str`` — HTML page bytes → article body; never raises.
 - ``article_from_text(id, text, url=None) -> Article`` — with ``raw_map`` into ``text``.
 - ``article_from_html(id, html, url=None, http_charset=None) -> Article``.
 
 Both ``article_from_*`` raise ``NotAnArticle(reason)`` when no body remains.
+
+How scraped text is read (markers live in ``corpus.boilerplate``):
+1. Each line loses pinyin glosses (創(chuàng) → 創), mojibake runs, invalid characters and
+   lead bylines; what is left is kept as pieces of the raw text, so offsets map back exactly.
+2. Each line gets a kind: ``meta`` (date/source header), ``stop`` (footer starts: disclaimers,
+   related lists, sign-offs), ``drop`` (chrome anywhere: breadcrumbs, image names, contacts,
+   SEO lists) or ``text``.
+3. The body starts at the first paragraph-like ``text`` line (sentence punctuation or long);
+   the lines before it are the header (title, date, source). It ends before the first ``stop``
+   line; organisation and name sign-offs under the last paragraph are dropped, and so are
+   exact repeats of earlier lines (scrapers duplicate whole bodies).
+Every decision depends on the line alone or on the body start, so cleaning is idempotent.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+from corpus import boilerplate as bp
+from corpus import meta
 from corpus.article import Article, RawMap, content_hash
-from corpus.errors import NotAnArticle
+from corpus.errors import BadInput, NotAnArticle
 from corpus.script import simplify
 
-# First version: pinyin glosses need a tone mark, so (郭晋成 杨润德) and (京) survive.
-RE_PINYIN = re.compile(
-    r"(?<=[\u3400-\u9fff])\((?=[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])[a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜ]{1,7}\)"
-)
+# Longer than any article by far: a concatenated dump or garbage, declined with a reason.
+MAX_TEXT_CHARS = 2_000_000
+# Share of invalid characters above which a text is binary data, not an article.
+MAX_INVALID_SHARE = 0.10
+# Deletions inside a line repeat until nothing matches (a deletion can join two halves).
+MAX_DELETION_ROUNDS = 8
+
+Pieces = tuple[tuple[int, int], ...]   # (raw_start, length); their concatenation is the line
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of the input after in-line deletions, with its raw pieces and its kind."""
+
+    index: int
+    text: str
+    plain: str
+    pieces: Pieces
+    kind: str = "text"     # text | meta | drop | stop | signoff
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where the header, the body and the footer of a scraped text are."""
+
+    lines: tuple[Line, ...]
+    header: tuple[Line, ...]     # lines before the body (title, date/source lines, chrome)
+    title: Line | None
+    body: tuple[Line, ...]
+    footer: tuple[Line, ...]     # lines after the body
+
+
+# --- step 1: lines and in-line deletions ----------------------------------------------
+
+def _delete(text: str, pieces: Pieces, spans: list[tuple[int, int]]) -> tuple[str, Pieces]:
+    """Remove ``spans`` (sorted, [start, end) into ``text``) from a line and its pieces."""
+    keep: list[tuple[int, int]] = []
+    cursor = 0
+    for s, e in spans:
+        if s > cursor:
+            keep.append((cursor, s))
+        cursor = max(cursor, e)
+    if cursor < len(text):
+        keep.append((cursor, len(text)))
+    out_pieces: list[tuple[int, int]] = []
+    offset = 0
+    for raw_start, n in pieces:   # walk pieces and kept ranges together
+        lo, hi = offset, offset + n
+        for ks, ke in keep:
+            a, b = max(lo, ks), min(hi, ke)
+            if a < b:
+                if out_pieces and out_pieces[-1][0] + out_pieces[-1][1] == raw_start + (a - lo):
+                    out_pieces[-1] = (out_pieces[-1][0], out_pieces[-1][1] + b - a)
+                else:
+                    out_pieces.append((raw_start + (a - lo), b - a))
+        offset = hi
+    return "".join(text[a:b] for a, b in keep), tuple(out_pieces)
+
+
+def _deletion_spans(text: str) -> list[tuple[int, int]]:
+    spans = [m.span() for rx in (bp.RE_INVALID, bp.RE_MOJIBAKE, bp.RE_PINYIN, bp.RE_DEBRIS)
+             for m in rx.finditer(text) if m.end() > m.start()]
+    stripped = text.lstrip()
+    if len(stripped) < len(text):
+        spans.append((0, len(text) - len(stripped)))
+    stripped = text.rstrip()
+    if len(stripped) < len(text):
+        spans.append((len(stripped), len(text)))
+    m = bp.RE_LEAD_BYLINE.match(text)
+    if m and m.end() > 0 and m.end() < len(text):
+        spans.append(m.span())
+    m = bp.RE_TRAILING_BYLINE.search(text)
+    if m and m.start() > 0:
+        spans.append(m.span())
+    return sorted(spans)
+
+
+def _clean_line(text: str, raw_start: int) -> tuple[str, Pieces]:
+    pieces: Pieces = ((raw_start, len(text)),) if text else ()
+    for _ in range(MAX_DELETION_ROUNDS):
+        spans = _deletion_spans(text)
+        if not spans:
+            break
+        text, pieces = _delete(text, pieces, spans)
+    return text, pieces
+
+
+def _kind(text: str, plain: str) -> str:
+    if len(bp.RE_CJK.findall(text)) < bp.MIN_CJK_CHARS:
+        return "drop"
+    if bp.RE_SIGNOFF.match(plain):
+        return "signoff"
+    short = len(plain) <= bp.META_MAX_CHARS
+    if bp.RE_META_LABEL.match(plain) or (
+            short and bp.RE_FULL_DATE.search(plain) and not bp.RE_SENTENCE_END.search(plain)):
+        return "meta"
+    if any(rx.search(plain) for rx in bp.STOP_LINE_RES):
+        return "stop"
+    if any(rx.search(plain) for rx in bp.DROP_LINE_RES):
+        return "drop"
+    spam = len(bp.RE_SPAM_WORD.findall(plain))
+    if spam >= bp.SPAM_LONG_LINE_HITS or (spam and len(plain) <= bp.SPAM_SHORT_LINE_CHARS):
+        return "drop"
+    return "text"
+
+
+def split_lines(raw: str) -> list[Line]:
+    """Non-empty lines of ``raw`` after in-line deletions, each with its kind."""
+    lines = []
+    for m in re.finditer(r"[^\r\n\u2028\u2029\x85]+", raw):
+        text, pieces = _clean_line(m.group(), m.start())
+        if text:
+            plain = simplify(text)
+            lines.append(Line(len(lines), text, plain, pieces, _kind(text, plain)))
+    return lines
+
+
+# --- step 2: layout -------------------------------------------------------------------
+
+def _is_paragraph(line: Line) -> bool:
+    return line.kind == "text" and (
+        bool(bp.RE_SENTENCE_END.search(line.plain)) or len(line.text) >= bp.PARAGRAPH_MIN_CHARS)
+
+
+def _is_trailing_signoff(line: Line) -> bool:
+    """Lines under the last paragraph that credit an organisation or name the authors."""
+    if line.kind != "text":
+        return True
+    plain = line.plain
+    return len(plain) <= bp.SIGNOFF_MAX_CHARS and not bp.RE_SENTENCE_END.search(plain) and bool(
+        bp.RE_ORG_SIGNOFF.match(plain) or bp.RE_NAMES_LINE.match(plain))
+
+
+def _pick_title(header: list[Line]) -> Line | None:
+    """The headline: the last title-shaped line before the first date/source line, else the
+    last title-shaped header line."""
+    first_meta = next((i for i, ln in enumerate(header) if ln.kind == "meta"), len(header))
+    for scope in (header[:first_meta], header[first_meta:]):
+        for ln in reversed(scope):
+            if ln.kind == "text" and meta.looks_like_title(ln.text):
+                return ln
+    return None
+
+
+def layout(raw: str) -> Layout:
+    """Split scraped text into header, body and footer lines.
+
+    >>> [ln.text for ln in layout("标题\\n2024-07-12 来源:某网\\n正文第一段。\\n编辑 张三").body]
+    ['正文第一段。']
+    """
+    lines = split_lines(raw)
+    start = next((i for i, ln in enumerate(lines) if _is_paragraph(ln)), None)
+    if start is None:
+        # No paragraph at all: keep the text lines after the header's date/source lines.
+        last_meta = max((i for i, ln in enumerate(lines) if ln.kind == "meta"), default=-1)
+        start = last_meta + 1
+    header = lines[:start]
+    title = _pick_title(header)
+    body: list[Line] = []
+    seen: set[str] = {title.text} if title else set()
+    end = len(lines)
+    for ln in lines[start:]:
+        if ln.kind in ("stop", "signoff"):
+            end = ln.index
+            break
+        if ln.kind != "text":
+            continue
+        if ln.text in seen:
+            continue
+        if len(ln.text) >= bp.DUPLICATE_MIN_CHARS:
+            seen.add(ln.text)
+        body.append(ln)
+    while body and _is_trailing_signoff(body[-1]):
+        body.pop()
+    return Layout(tuple(lines), tuple(header), title, tuple(body), tuple(lines[end:]))
+
+
+# --- step 3: body text and offsets ----------------------------------------------------
+
+def _join(body: tuple[Line, ...]) -> tuple[str, RawMap]:
+    pieces: list[tuple[int, int, int]] = []
+    out: list[str] = []
+    pos = 0
+    for ln in body:
+        if out:
+            out.append("\n")
+            pos += 1
+        for raw_start, n in ln.pieces:
+            pieces.append((pos, raw_start, n))
+            pos += n
+        out.append(ln.text)
+    return "".join(out), RawMap(tuple(pieces))
 
 
 def clean_text_map(text: str) -> tuple[str, RawMap]:
     """Clean scraped text and return it with the map of its characters back into ``text``."""
-    pieces: list[tuple[int, int, int]] = []
-    out: list[str] = []
-    pos = 0
-    for line_match in re.finditer(r"[^\n]+", text):
-        line_start, line = line_match.start(), line_match.group()
-        stripped = line.strip(" \t\r\u00a0\u3000")
-        if not stripped:
-            continue
-        offset = line_start + line.index(stripped)
-        if out:
-            out.append("\n")
-            pos += 1
-        cursor = 0
-        for m in RE_PINYIN.finditer(stripped):
-            if m.start() > cursor:
-                pieces.append((pos, offset + cursor, m.start() - cursor))
-                out.append(stripped[cursor:m.start()])
-                pos += m.start() - cursor
-            cursor = m.end()
-        if cursor < len(stripped):
-            pieces.append((pos, offset + cursor, len(stripped) - cursor))
-            out.append(stripped[cursor:])
-            pos += len(stripped) - cursor
-    return "".join(out), RawMap(tuple(pieces))
+    return _join(layout(text).body)
 
 
 def clean_text(text: str) -> str:
-    """Scraped text → article body, paragraphs separated by newlines."""
+    """Scraped text → article body, paragraphs separated by single newlines.
+
+    >>> clean_text("我的位置: 首頁 > 正文\\n標題\\n創(chuàng)新工作。\\n編輯 張三")
+    '創新工作。'
+    """
+    if not isinstance(text, str) or not text:
+        return ""
     return clean_text_map(text)[0]
 
 
-def extract_body(html: bytes) -> str:
-    """HTML bytes → article body text (first version: all visible text)."""
+def extract_body(html: bytes, http_charset: str | None = None) -> str:
+    """HTML bytes → article body text; never raises.
+
+    Re-exports ``corpus.html.extract_body`` (the HTML extractor); all visible text without it.
+    """
+    try:
+        from corpus.html import extract_body as html_extract_body
+    except ImportError:
+        return _visible_text(html)
+    return html_extract_body(html, http_charset=http_charset)
+
+
+def _visible_text(html: bytes) -> str:
     from bs4 import BeautifulSoup
 
     from corpus.read import decode_text
 
     try:
         text, _ = decode_text(html)
-    except Exception:  # noqa: BLE001 - contract: never raise on any bytes
+    except BadInput:
         text = html.decode("utf-8", "replace")
     soup = BeautifulSoup(text, "lxml")
     for tag in soup(["script", "style", "noscript"]):
@@ -73,14 +270,37 @@ def extract_body(html: bytes) -> str:
     return "\n".join(ln for ln in lines if ln)
 
 
+def _check_text(text: str) -> None:
+    if not isinstance(text, str):
+        raise BadInput(f"expected text, got {type(text).__name__}")
+    if not text.strip():
+        raise NotAnArticle("empty text")
+    if len(text) > MAX_TEXT_CHARS:
+        raise NotAnArticle(f"text too long for one article: {len(text):,} characters "
+                           f"(limit {MAX_TEXT_CHARS:,}); split it into articles first")
+    invalid = sum(m.end() - m.start() for m in bp.RE_INVALID.finditer(text[:100_000]))
+    if invalid > MAX_INVALID_SHARE * min(len(text), 100_000):
+        raise BadInput(f"binary or corrupted text: {invalid} invalid characters "
+                       f"in the first {min(len(text), 100_000)}")
+
+
 def article_from_text(id: str, text: str, url: str | None = None) -> Article:
     """Build an Article from scraped text; offsets of the body map back into ``text``."""
-    body, raw_map = clean_text_map(text)
+    _check_text(text)
+    lay = layout(text)
+    body, raw_map = _join(lay.body)
     if not body.strip():
-        raise NotAnArticle("no article body left after cleaning")
-    first = text.strip().splitlines()[0].strip() if text.strip() else None
+        raise NotAnArticle(f"no article body left after cleaning ({len(lay.lines)} lines, "
+                           "all navigation, header or footer)")
+    header = [ln.text for ln in lay.header]
+    lead = [ln.text for ln in lay.body[:2]]
+    first_raw = text[lay.body[0].pieces[0][0]:lay.body[0].pieces[-1][0] + lay.body[0].pieces[-1][1]]
     return Article(
-        id=id, text=body, title=first, url=url, raw=text,
+        id=id, text=body, url=url, raw=text,
+        title=meta.clean_title(lay.title.text) if lay.title else None,
+        published=meta.find_published(header, url),
+        source=meta.find_source(header, lead, [ln.text for ln in lay.footer]),
+        author=meta.find_author(header, first_raw),
         simplified=simplify(body), raw_map=raw_map, content_hash=content_hash(body),
     )
 
@@ -88,10 +308,22 @@ def article_from_text(id: str, text: str, url: str | None = None) -> Article:
 def article_from_html(id: str, html: bytes, url: str | None = None,
                       http_charset: str | None = None) -> Article:
     """Build an Article from HTML bytes; ``raw`` is the extracted body text."""
-    body = extract_body(html)
+    try:
+        from corpus.html import extract_page
+    except ImportError:
+        extract_page = None
+    if extract_page is not None:
+        page = extract_page(html, http_charset=http_charset)
+        body = page.body
+        title, published = page.title, page.published or meta.published_from_url(url)
+        source, author = page.source, page.author
+    else:
+        body = _visible_text(html)
+        title, published, source, author = None, meta.published_from_url(url), None, None
     if not body.strip():
         raise NotAnArticle("HTML page has no article text")
     return Article(
-        id=id, text=body, url=url, raw=body, simplified=simplify(body),
+        id=id, text=body, url=url, raw=body, title=title, published=published,
+        source=source, author=author, simplified=simplify(body),
         raw_map=RawMap.identity(len(body)), content_hash=content_hash(body),
     )

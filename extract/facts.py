@@ -1,32 +1,382 @@
-"""Facts: every quantity with what it counts (subject), metric and year.
+"""Facts: every quantity with what it counts (subject), its metric and its year.
 
-First version (to be replaced by the full extractor): a number + measure-word regex.
-Contract: ``extract_facts(article) -> list[Fact]`` with offsets into ``article.text``.
+Quantities come from ``extract.numbers`` (patterns over characters); the words around
+each one are segmented with our jieba tokenizer to find the subject, in either order:
+``56支志愿服务队`` (subject after) or ``成立离退休党支部和党小组47个`` (subject before).
+The metric is decided from the subject's head keyword (``data/metrics.tsv``), then the
+unit (``data/units.tsv``); the year from the sentence or its reporting period.
+
+>>> from corpus.article import Article
+>>> [(f.span, f.subject, f.metric, f.year) for f in extract_facts(Article("a", "2024年，召开网络会议6次。"))]
+[('6次', '网络会议', 'activities', 2024)]
 """
 from __future__ import annotations
 
+import csv
 import re
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
 
 from corpus.article import Article
 from extract.analysis import Fact
+from extract.document import RE_ITEM, Sentence, sentence_at, split_sentences
+from extract.numbers import Quantity, find_quantities, units
+from extract.segment import tokenize, word_tags
 
-RE_QUANTITY = re.compile(r"(\d+(?:\.\d+)?)(余|多)?(个|名|支|人次|人|户|次|场|件|项|元|%)")
+DATA = Path(__file__).parent / "data"
+
+# Clause boundaries for the subject search (、 splits lists: 老人、未成年人 → 未成年人).
+CLAUSE_BREAKS = set("，,；;：:。！？!、（）()|\n\t 　【】[]《》")
+QUOTES = "“”‘’\"'「」『』"
+# Tokens stripped from the edges of a subject: framing, not what is counted.
+EDGE_WORDS = frozenset(
+    "达 达到 共 共有 有 计 累计 合计 总计 为 是 约 约有 已 已有 现有 其中 目前 截至 截至目前 共计 "
+    "全区 全市 全县 全镇 全省 全街道 该区 该市 该县 各类 各 各种 各项 等 及 和 与 了 的 "
+    "先后 相继 分别 同时 还 并 均 都 新 再 又 多 余 仅 就 将 已经 一共 总共 年均 每年 每月 累计达 "
+    "多达 高达 达到了 壮大到 增至 增加到 超过 是 即".split()
+)
+NOUNISH = ("n", "vn", "j", "nz", "nt", "ns", "nr", "ng", "an", "l", "b", "m", "q", "x", "eng", "i")
+BREAK_TAGS = ("v", "d", "p", "c", "u", "r", "f", "t", "y", "e", "o", "z")
+RE_YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})\s*年(?!龄|级|代|党龄)")
+RE_PERIOD_OPEN = re.compile(r"(?:19|20)[0-9]{2}\s*年(?![0-9一二三四五六七八九十]{1,2}月|[0-9]{1,2}月)")
+RE_NO_YEAR = re.compile(r"今年|去年|前年|近年来|近年|当年")
+RE_TIME_FRAME = re.compile(
+    r"截至|截止|目前|至今|现有|近[0-9一二两三四五六七八九十]+年|多年来|近年|今年|去年|每年|年均|此前"
+)
+RE_SUMMARY = re.compile(r"\s*(摘要|内容摘要|导读)[:：]")
+
+
+@lru_cache(maxsize=1)
+def metric_keywords() -> dict[str, str]:
+    """keyword → metric from ``data/metrics.tsv`` (simplified; the head noun decides)."""
+    with open(DATA / "metrics.tsv", encoding="utf-8", newline="") as f:
+        return {r["keyword"]: r["metric"] for r in csv.DictReader(f, delimiter="\t")}
+
+
+@lru_cache(maxsize=1)
+def implied_units() -> dict[str, str]:
+    """keyword before a bare number → its unit (``管理人口约21万`` → 人, ``资金200万`` → 元)."""
+    with open(DATA / "implied_units.tsv", encoding="utf-8", newline="") as f:
+        return {r["keyword"]: r["unit"] for r in csv.DictReader(f, delimiter="\t")}
 
 
 def extract_facts(article: Article) -> list[Fact]:
-    """Find quantities in the simplified body, spans copied from the original text."""
-    plain = article.plain
-    facts = []
-    for m in RE_QUANTITY.finditer(plain):
-        value = float(m.group(1))
-        value = int(value) if value.is_integer() else value
-        s, e = m.start(), m.end()
-        sent_start = max(plain.rfind(c, 0, s) for c in "。！？!\n") + 1
-        ends = [i for i in (plain.find(c, e) for c in "。！？!\n") if i >= 0]
-        sent_end = min(ends) + 1 if ends else len(plain)
+    """Every reported quantity of ``article`` as a Fact (offsets into ``article.text``)."""
+    plain, text = article.plain, article.text
+    sentences = split_sentences(plain)
+    if not sentences:
+        return []
+    quantities = find_quantities(plain)
+    quantities += _table_cells(plain, quantities)
+    quantities.sort(key=lambda q: q.start)
+    years = sentence_years(plain, sentences)
+    first_seen: dict[str, int] = {}
+    for i, s in enumerate(sentences):
+        first_seen.setdefault(plain[s.start:s.end].strip(), i)
+    facts: list[Fact] = []
+    prev_end = 0
+    for n, q in enumerate(quantities):
+        i = sentence_at(sentences, q.start)
+        s = sentences[i]
+        key = plain[s.start:s.end].strip()
+        if len(key) >= 12 and first_seen[key] != i:
+            continue   # text the scraper duplicated: only the first copy counts
+        if _in_summary(plain, s) or _in_explanation(plain, q.start, s.start):
+            continue
+        left_bound = max(s.start, prev_end)
+        right_bound = min(s.end, quantities[n + 1].start) if n + 1 < len(quantities) else s.end
+        subject = find_subject(plain, q, left_bound, right_bound)
+        if subject is None and q.kind == "ratio" and facts and facts[-1].start >= s.start \
+                and facts[-1].subject:
+            subject = facts[-1].subject + "占比"   # 其中80岁以上29人，占36.1%
+        unit = q.unit or _implied_unit(plain[s.start:q.start])
+        value = q.value
         facts.append(Fact(
-            start=s, end=e, span=article.text[s:e], value=value, unit=m.group(3),
-            approx="over" if m.group(2) else "exact", subject=None, metric="other",
-            year=None, sentence=article.text[sent_start:sent_end].strip(),
+            start=q.start, end=q.end, span=text[q.start:q.end], value=value, unit=unit,
+            approx=q.approx, subject=subject,
+            metric=decide_metric(subject, unit, q, plain[left_bound:q.start]),
+            year=years[i], sentence=text[s.start:s.end].strip(),
         ))
+        prev_end = q.end
+        if subject and plain.startswith(subject, q.end):
+            prev_end += len(subject)   # that noun belongs to this quantity, not the next one
     return facts
+
+
+def _in_explanation(plain: str, pos: int, sent_start: int) -> bool:
+    """Inside ``(即…)``: numbers that explain a method (“1+3+N”活动(即1名…联系帮扶3名…))."""
+    open_ = max(plain.rfind("(即", sent_start, pos), plain.rfind("（即", sent_start, pos))
+    return open_ >= 0 and max(plain.rfind(")", open_, pos), plain.rfind("）", open_, pos)) < 0
+
+
+def _in_summary(plain: str, s: Sentence) -> bool:
+    """Inside a page's automatic 摘要 box (furniture, repeated in the body)."""
+    line_start = plain.rfind("\n", 0, s.start) + 1
+    return bool(RE_SUMMARY.match(plain, line_start))
+
+
+def _table_cells(plain: str, found: list[Quantity]) -> list[Quantity]:
+    """A paragraph that is only a number under a header ending in 数 (党员人数 / 82)."""
+    out = []
+    for m in re.finditer(r"(?m)^([^\n]*数)\s*\n\s*([0-9]{1,6})\s*$", plain):
+        header = m.group(1).strip()
+        unit = "人" if "人" in header else "个"
+        out.append(Quantity(m.start(2), m.end(2), m.group(2), int(m.group(2)), unit, "exact",
+                            "cell:" + re.sub(r"(人数|数量|总数|数)$", "", header)))
+    return out
+
+
+def _implied_unit(before: str) -> str:
+    """The unit a bare number implies from the words before it (default 个)."""
+    best, best_pos = "个", -1
+    for word, unit in implied_units().items():
+        pos = before.rfind(word)
+        if pos > best_pos:
+            best, best_pos = unit, pos
+    return best
+
+
+def sentence_years(plain: str, sentences: tuple[Sentence, ...]) -> list[int | None]:
+    """The year each sentence's figures refer to (corpus README "Year" rules).
+
+    A sentence's own year wins; a year opening a sentence as the reporting period
+    (``2024年，…``, ``2023年以来``) carries to the following sentences of the same item or
+    paragraph until one with its own time frame; ``今年``/``去年`` give None.
+    """
+    out: list[int | None] = []
+    carry: int | None = None
+    carry_item = -1
+    for s in sentences:
+        body = plain[s.start:s.end]
+        if s.item != carry_item:
+            carry = None
+        found = RE_YEAR.findall(body)
+        if found:
+            year = int(found[0])
+            opener = RE_ITEM.match(body)
+            head = body[opener.end():] if opener else body
+            head = re.sub(r"^\s*(截至|截止|自|从|在)?", "", head)
+            carry = int(head[:4]) if RE_PERIOD_OPEN.match(head) else None
+            carry_item = s.item
+            out.append(year)
+        elif RE_NO_YEAR.search(body) or RE_TIME_FRAME.search(body):
+            carry = None
+            out.append(None)
+        else:
+            out.append(carry)
+    return out
+
+
+def find_subject(plain: str, q: Quantity, left_bound: int, sent_end: int) -> str | None:
+    """The noun phrase naming what ``q`` counts: after it (``56支志愿服务队``) or before it
+    (``成立离退休党支部和党小组47个``); simplified, without edge quotes."""
+    if q.kind.startswith("cell:"):
+        return q.kind[5:] or None
+    for noun in noun_units():
+        if q.span.endswith(noun):
+            return noun          # 5部门: the measure word is the counted noun
+    left_cache: list[str | None] = []
+
+    def left() -> str | None:
+        if not left_cache:
+            left_cache.append(_left_subject(plain, q, left_bound))
+        return left_cache[0]
+
+    def left_empty() -> bool:
+        # A lone verb before the number (促成34个建“家”申报) does not name the counted thing.
+        found = left()
+        return not found or word_tags().get(found, "").startswith("v") and found in _words(found)
+
+    if not q.unit:               # 租金超40万/年, 管理人口约21万: the subject comes first
+        return left() or _right_subject(plain, q, sent_end, left_empty)
+    return _right_subject(plain, q, sent_end, left_empty) or left()
+
+
+def _words(text: str) -> set[str]:
+    return {w for w, _, _ in tokenize(text)}
+
+
+def _clause(plain: str, start: int, end: int, step: int) -> str:
+    """Characters from ``start`` towards ``end`` up to the first clause break."""
+    if step > 0:
+        i = start
+        while i < end and plain[i] not in CLAUSE_BREAKS:
+            i += 1
+        return plain[start:i]
+    i = start
+    while i > end and plain[i - 1] not in CLAUSE_BREAKS:
+        i -= 1
+    return plain[i:start]
+
+
+def _tagged(fragment: str) -> list[tuple[str, str]]:
+    tags = word_tags()
+    out = []
+    for word, _, _ in tokenize(fragment):
+        if word in QUOTES or all(c in QUOTES for c in word):
+            out.append((word, "quote"))
+        else:
+            out.append((word, tags.get(word) or "x"))
+    return out
+
+
+def _is_noun(word: str, tag: str) -> bool:
+    return word not in EDGE_WORDS and tag.startswith(NOUNISH) and tag != "quote"
+
+
+def _is_break(word: str, tag: str) -> bool:
+    if word in EDGE_WORDS or word == "的":
+        return True
+    return tag.startswith(BREAK_TAGS) and not tag.startswith("vn")
+
+
+def _join(tokens: list[tuple[str, str]]) -> str:
+    s = "".join(w for w, _ in tokens)
+    return s.strip(QUOTES + " ")
+
+
+def _runs(tokens: list[tuple[str, str]]) -> list[tuple[int, list[tuple[str, str]]]]:
+    """Maximal runs of non-break tokens that hold at least one noun, with their start index."""
+    runs, cur, start = [], [], 0
+    for i, tok in enumerate(tokens + [("", "v")]):
+        if _is_break(*tok) or i == len(tokens):
+            if any(_is_noun(*t) for t in cur):
+                runs.append((start, cur))
+            cur, start = [], i + 1
+        else:
+            cur.append(tok)
+    return runs
+
+
+@lru_cache(maxsize=1)
+def noun_units() -> tuple[str, ...]:
+    """Nouns written where a measure word goes (``5部门`` → unit 个, subject 部门)."""
+    return tuple(u.surface for u in units().values() if u.surface != u.unit and u.kind == "count")
+
+
+def _right_subject(plain: str, q: Quantity, sent_end: int,
+                   left_empty: Callable[[], bool] = lambda: False) -> str | None:
+    fragment = _clause(plain, q.end, sent_end, +1)
+    if not fragment or q.kind == "ratio" and not fragment.startswith("的"):
+        return None
+    quoted = re.match(r"“([^”]{1,12})”", fragment)
+    tokens = _tagged(fragment)
+    lead = 0
+    while lead < len(tokens) and tokens[lead][1] == "quote":
+        lead += 1
+    if lead >= len(tokens):
+        return None
+    if quoted and not _is_noun(*tokens[lead]):
+        rest = _runs(_tagged(fragment[quoted.end():]))
+        tail = _join(rest[0][1]) if rest and rest[0][0] == 0 else ""
+        return quoted.group(1) + tail
+    if not _is_noun(*tokens[lead]) and tokens[lead][0] != "的" \
+            and not tokens[lead][1].startswith("a"):
+        words = [w for w, _ in tokens]
+        if "的" in words:      # 1名熟悉党建业务的联络员: a relative clause before the noun
+            runs = _runs(tokens[words.index("的") + 1:])
+            if runs and runs[0][0] == 0:
+                return _join(runs[0][1])
+        if not left_empty():
+            return None
+        while lead < len(tokens) and tokens[lead][0] in EDGE_WORDS:
+            lead += 1
+        tokens = tokens[lead:]
+        runs = _runs(tokens)     # 4个党建网格15个治理区域: nothing before, so the modifier verb is part
+        return _join(tokens[:runs[0][0] + len(runs[0][1])]) if runs else None
+    words = [w for w, _ in tokens]
+    if "的" in words:
+        k = words.index("的")
+        before, after = tokens[:k], tokens[k + 1:]
+        head = [t for t in before if t[1] != "quote"]
+        if not head or not _is_noun(*head[-1]) or head[-1][1] in ("m", "q"):
+            runs = _runs(after)
+            if runs and runs[0][0] == 0:
+                return _join(runs[0][1]) or None
+            return None
+        tokens = before
+    runs = _runs(tokens)
+    if not runs:
+        return None
+    first_start, first = runs[0]
+    if first_start > lead:
+        return _join(runs[-1][1]) or None
+    if len(runs) > 1 and _head_metric(_join(first)) in (None, "other"):
+        second_start, second = runs[1]
+        if second_start == first_start + len(first) + 1 and _head_metric(_join(second)):
+            # 乡村振兴“银龄”专项服务团: a verb inside the name, the head comes after it
+            return _join(tokens[first_start:second_start + len(second)])
+    return _join(first) or None
+
+
+def _left_subject(plain: str, q: Quantity, left_bound: int) -> str | None:
+    fragment = _clause(plain, q.start, left_bound, -1)
+    if not fragment:
+        return None
+    if "的" in fragment:
+        after = fragment.rsplit("的", 1)[1]
+        subject = _left_phrase(_tagged(after))
+        if subject:
+            return subject
+        fragment = fragment.rsplit("的", 1)[0]
+    return _left_phrase(_tagged(fragment))
+
+
+def _left_phrase(tokens: list[tuple[str, str]]) -> str | None:
+    """The noun phrase ending a clause, after its last verb (``召开网络会议`` → ``网络会议``)."""
+    while tokens and (tokens[-1][0] in EDGE_WORDS or tokens[-1][1].startswith(("d", "p", "r", "u", "c"))):
+        tokens = tokens[:-1]
+    while tokens and (tokens[0][0] in EDGE_WORDS or tokens[0][1].startswith(("t", "r", "p", "d", "f", "c", "u"))):
+        tokens = tokens[1:]
+    if not tokens:
+        return None
+    cut = 0
+    for i, (w, t) in enumerate(tokens[:-1]):
+        if t.startswith("v") and not t.startswith("vn") and any(_is_noun(*x) for x in tokens[i + 1:]):
+            cut = i + 1
+    phrase = tokens[cut:]
+    if cut == 0 and len(phrase) > 1 and all(t.startswith("v") for _, t in phrase if t != "quote"):
+        phrase = phrase[1:]   # 开展走访慰问 → 走访慰问
+    while phrase and phrase[0][0] in EDGE_WORDS:
+        phrase = phrase[1:]
+    subject = _join(phrase)
+    return subject or None
+
+
+def decide_metric(subject: str | None, unit: str, q: Quantity, before: str) -> str:
+    """One of the twelve metrics: money → funds, % → ratio, else the subject's head keyword,
+    the clause's keyword, then the unit's default (``data/units.tsv``)."""
+    if unit == "元":
+        return "funds"
+    if unit == "%" or q.kind == "ratio":
+        return "ratio"
+    unit_info = units().get(unit)
+    default = unit_info.metric if unit_info else "other"
+    found = _head_metric(subject) if subject else None
+    if found is None:
+        clause = _clause(before, len(before), 0, -1) if before else ""
+        found = _head_metric(clause) if clause else None
+        if found == "other":
+            found = None
+    if found is None:
+        return default
+    kind = unit_info.kind if unit_info else ""
+    if kind in ("person", "household") and found not in ("participants", "beneficiaries", "other"):
+        return default
+    return found
+
+
+@lru_cache(maxsize=1)
+def _keyword_lengths() -> tuple[int, ...]:
+    return tuple(sorted({len(w) for w in metric_keywords()}, reverse=True))
+
+
+def _head_metric(phrase: str) -> str | None:
+    """Metric of the keyword that ends last in ``phrase`` (the head), longest on ties."""
+    keywords = metric_keywords()
+    for end in range(len(phrase), 0, -1):
+        for length in _keyword_lengths():
+            if length <= end and (metric := keywords.get(phrase[end - length:end])):
+                return metric
+    return None

@@ -1,31 +1,449 @@
-"""Practices (一是…二是…) and named methods (“三个不放松”).
+"""Practices (一是…二是…, （一）…, run-in headings) and named methods (“三个不放松”).
 
-First version (to be replaced). Contracts: ``extract_practices(article) -> list[Practice]``,
-``find_named_methods(article) -> list[NamedMethod]``; offsets into ``article.text``.
+Contracts: ``extract_practices(article) -> list[Practice]`` and
+``find_named_methods(article) -> list[NamedMethod]``; offsets index ``article.text``
+(matching runs on ``article.plain``, the character-aligned simplified form, so titles and
+names come out simplified).
+
+How practices are found (conventions in ``shared/corpus/README.md``, "Practices and themes"):
+
+1. Every heading candidate gets a rank, outermost first: a standalone heading line, ``一、``,
+   ``（一）``, a run-in heading opening a paragraph (``加强组织领导。``), ``1.``/``（1）``,
+   ``一是``/``第一，``, and run-in headings inside a paragraph that opened with one.
+2. An item reaches up to the next heading of the same or an outer rank. An item that holds
+   deeper headings only groups them and is not a practice; the others, when they have a body
+   of their own, are practices.
+3. Unmarked run-in headings and heading lines are the risky part (news prose has short
+   sentences too), so they must look like headings: short, no quotes of speech or narration
+   cues, and either opening with a heading verb or coming in parallel pairs.
+
+Named methods are quoted names judged by shape and frame (``practice_method_cues.tsv``):
+numbered (“三个不放松”), lists (“请进来、走出去”), followed by 工作法/机制/品牌/工程…, or led by
+打造/实施/探索…; national formulas, apps, teams, venues and people are left out.
 """
 from __future__ import annotations
 
+import csv
 import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from corpus.article import Article
 from extract.analysis import NamedMethod, Practice
 
-RE_ITEM = re.compile(r"[一二三四五六七八九十]是([^。，,；;]{2,20})[。，,；;]")
-RE_QUOTED = re.compile(r"“([^”\n]{2,12})”")
+DATA = Path(__file__).parent / "data"
+CUES_TSV = DATA / "practice_cues.tsv"
+METHOD_CUES_TSV = DATA / "practice_method_cues.tsv"
+
+# Ranks, outermost first. Gaps leave room; only the order matters.
+RANK_LINE = 0        # standalone heading line: 支部领办 擦亮特色品牌
+RANK_CN_COMMA = 10   # 一、
+RANK_CN_PAREN = 20   # （一）
+RANK_OPENER = 30     # run-in heading opening a paragraph: 加强组织领导。
+RANK_DIGIT = 40      # 1. 1、 1．
+RANK_DIGIT_PAREN = 45  # （1）
+RANK_IS = 50         # 一是 / 第一， / 其一，
+RANK_INNER = 60      # run-in heading inside a paragraph opened by one: 党建学习深入化。
+
+CN_DIGITS = "一二三四五六七八九十"
+MAX_HEADING = 26     # a run-in heading longer than this is prose
+MAX_LINE_HEADING = 30      # two phrases: 推进“党建+”引领,打造基层社区党建新标杆
+MAX_LINE_PHRASE = 20       # one phrase; longer single-phrase lines are mostly photo captions
+MIN_BODY_PARAGRAPH = 40  # a paragraph this long is body text, not a heading or furniture
+MAX_TITLE = 30
+
+BOUNDARY = r"(?:^|(?<=[\n\s。；;！!？?：:]))"
+RE_MARKER = re.compile(
+    BOUNDARY + r"(?:"
+    r"(?P<cn_comma>[一二三四五六七八九十]{1,2})[、．.]"
+    r"|[（(](?P<cn_paren>[一二三四五六七八九十]{1,2})[）)]"
+    r"|(?P<digit>[1-9][0-9]?)(?:[、．]|\.(?![0-9A-Za-z]))"
+    r"|[（(](?P<digit_paren>[1-9][0-9]?)[）)]"
+    r"|(?P<is>[一二三四五六七八九十]{1,2})是(?=\S)"
+    r"|(?:第|其)(?P<ordinal>[一二三四五六七八九十]{1,2})[，,、：:]"
+    r")",
+    re.M,
+)
+KIND_RANK = {
+    "cn_comma": RANK_CN_COMMA, "cn_paren": RANK_CN_PAREN, "digit": RANK_DIGIT,
+    "digit_paren": RANK_DIGIT_PAREN, "is": RANK_IS, "ordinal": RANK_IS,
+}
+# Where a marked heading stops: sentence or clause end; a space ends a heading written
+# inline without punctuation (一、背景动因 实施“双融双助”工程…).
+RE_HEAD_END = re.compile(r"[。；;：:！!？?\n]|\s(?=\S)")
+RE_SENTENCE = re.compile(r"[^。！!？?\n]*(?:[。！!？?]|$)")
+RE_COMMA = re.compile(r"[，,]")
+RE_TRIM = re.compile(r"^[\s\u3000，,、：:。；;.．]+|[\s\u3000，,、：:。；;.．]+$")
+RE_HAS_HAN = re.compile(r"[\u4e00-\u9fff]")
+RE_CLAUSE_MARK = re.compile(r"[，,。；;]")
+RE_HAN = re.compile(r"[\u3400-\u9fff]")
+RE_CAPTION = re.compile(r"摄\s*$|\s摄|摄影|图为|供图|合影|图片")
+RE_DOT_LEADER = re.compile(r"\.{4,}|…{2,}|·{4,}")
+# Lines that are page furniture, not headings: dates, links, file names, bracketed tags.
+RE_NOT_HEADING = re.compile(
+    r"[0-9０-９]|https?:|www\.|\.(?:png|jpe?g|gif)|[【】|©@#<>\[\]{}=_/\\]|…|\.\.\.|——$|^——|^[•·]"
+)
+RE_SPACED_PHRASES = re.compile(r"[^\s，,]{3,12}[ \u3000]+[^\s，,]{3,12}")
+RE_LEAD_QUOTE = re.compile(r"^“[^”]{1,12}”")   # “网格+”创新基层治理模式: the verb follows the name
+RE_PHRASE_BREAK = re.compile(r"[，,\s\u3000]")
+RE_HEAD_COLON = re.compile(r"([^：:，,。\n]{3,20})[：:](?=[^\n])")
+RE_OPEN_QUOTE = re.compile(r"^[“\"']")
+
+
+@dataclass(frozen=True, slots=True)
+class Cues:
+    verbs: tuple[str, ...]
+    sections: tuple[str, ...]
+    narrative: tuple[str, ...]
+    openers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A heading candidate: ``start`` is where its marker starts, the title is plain[head_start:head_end]."""
+
+    start: int
+    head_start: int
+    head_end: int
+    rank: int
+    number: int = 0      # position in its enumeration (0 for unmarked headings)
+    kind: str = ""
+
+
+@lru_cache(maxsize=1)
+def load_cues() -> Cues:
+    """The cue words of ``practice_cues.tsv`` by role."""
+    roles: dict[str, list[str]] = {"verb": [], "section": [], "narrative": [], "opener": []}
+    with CUES_TSV.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            roles[row["role"]].append(row["cue"])
+    return Cues(*(tuple(roles[r]) for r in ("verb", "section", "narrative", "opener")))
+
+
+def cn_number(s: str) -> int:
+    """一 → 1, 十二 → 12, 二十 → 20 (enough for item numbers)."""
+    if s.isdigit():
+        return int(s)
+    if len(s) == 1:
+        return CN_DIGITS.index(s) + 1
+    if s[0] == "十":
+        return 10 + CN_DIGITS.index(s[1]) + 1
+    tens = CN_DIGITS.index(s[0]) + 1
+    return tens * 10 + (CN_DIGITS.index(s[1]) + 1 if len(s) > 1 and s[1] != "十" else 0)
+
+
+def paragraphs(plain: str) -> list[tuple[int, int]]:
+    """[start, end) of each non-empty line."""
+    return [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", plain) if m.group().strip()]
+
+
+def looks_like_heading(s: str, cues: Cues, limit: int = MAX_HEADING) -> bool:
+    """A short phrase written as a heading: 聚焦组织设置,提升支部向心力 yes, 老党员刘桂琴是其中一员 no."""
+    s = RE_TRIM.sub("", s)
+    if not 3 <= len(s) <= limit or not RE_HAS_HAN.search(s):
+        return False
+    if RE_NOT_HEADING.search(s):
+        return False
+    if s.count("“") != s.count("”"):   # a cut-off quotation: “莫道桑榆晚,为霞尚满天。
+        return False
+    if RE_OPEN_QUOTE.match(s) and s.count("“") == 1 and s.endswith("”"):
+        return False                   # a whole quoted sentence
+    if len(RE_COMMA.findall(s)) > 1:
+        return False
+    if any(c in s for c in cues.narrative) or s.startswith(cues.openers):
+        return False
+    return not any(c in s for c in cues.sections)
+
+
+def is_body(text: str, min_len: int = MIN_BODY_PARAGRAPH) -> bool:
+    """A paragraph of running Chinese text (not a heading, a script line or a link list)."""
+    return (len(text) >= min_len and len(RE_HAN.findall(text)) * 2 >= len(text)
+            and RE_CLAUSE_MARK.search(text) is not None and "|" not in text)
+
+
+def is_heading_line(text: str, cues: Cues) -> bool:
+    """A heading on a line of its own: 支部领办 擦亮特色品牌, not 向下湾村党总支书记谢宵伦移交塘基重建帮扶资金."""
+    limit = MAX_LINE_HEADING if RE_PHRASE_BREAK.search(text.strip()) else MAX_LINE_PHRASE
+    return looks_like_heading(text, cues, limit) and not is_caption(text)
+
+
+def is_caption(text: str) -> bool:
+    """A short photo caption line: 年轻人教老年人使用智能手机。张斌 摄."""
+    return len(text) < 2 * MIN_BODY_PARAGRAPH and RE_CAPTION.search(text) is not None
+
+
+def first_sentence(plain: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) of the first sentence of plain[start:end], terminator excluded."""
+    m = RE_SENTENCE.match(plain, start, end)
+    stop = m.end() if m else end
+    if stop > start and plain[stop - 1] in "。！!？?":
+        stop -= 1
+    return start, stop
+
+
+def marked_headings(plain: str) -> list[Heading]:
+    """Numbered and 一是-style markers whose numbering runs in sequence."""
+    found: list[Heading] = []
+    for m in RE_MARKER.finditer(plain):
+        kind = m.lastgroup
+        number = cn_number(m.group(kind))
+        head_start = m.end()
+        while head_start < len(plain) and plain[head_start] in " \u3000":
+            head_start += 1
+        stop = RE_HEAD_END.search(plain, head_start)
+        head_end = stop.start() if stop else len(plain)
+        found.append(Heading(m.start(), head_start, head_end, KIND_RANK[kind], number, kind))
+    return in_sequence(found, plain)
+
+
+def in_sequence(found: list[Heading], plain: str) -> list[Heading]:
+    """Keep markers that continue their enumeration: 一 starts one, 二 must follow 一 of its kind.
+
+    An 一是 whose 二是 is only a clause later (原因有二：一是年龄大，二是…) lists reasons inside a
+    sentence; it is dropped along with that 二是, which fails the boundary test.
+    """
+    last: dict[str, int] = {}
+    kept: list[Heading] = []
+    for h in found:
+        if h.number == 1 or last.get(h.kind) == h.number - 1:
+            last[h.kind] = h.number
+            kept.append(h)
+    # A lone 一 with no 二 anywhere after it is only an item if the text stops inside it
+    # (stored texts are cut off); otherwise it is a stray 一、 or a clause-level list.
+    result = []
+    for i, h in enumerate(kept):
+        has_next = any(k.kind == h.kind and k.number == 2 for k in kept[i + 1:])
+        clause_two = re.search(
+            r"[，,]\s*(?:二" + ("是" if h.kind == "is" else "") + ")", plain[h.head_start:h.head_start + 400]
+        )
+        if h.number == 1 and not has_next and clause_two:
+            continue
+        result.append(h)
+    return result
+
+
+def run_in_headings(plain: str, paras: list[tuple[int, int]], marked: list[Heading],
+                    cues: Cues) -> list[Heading]:
+    """Unmarked headings: heading lines, paragraph-opening and inner run-in headings."""
+    marked_paras = {i for i, (s, e) in enumerate(paras) for h in marked if s <= h.start < e}
+    starts_marked = {i for i, (s, e) in enumerate(paras) for h in marked if h.start == s}
+    seen_body = False
+    openers: list[tuple[int, Heading]] = []
+    lines: list[tuple[int, Heading]] = []
+    for i, (s, e) in enumerate(paras):
+        text = plain[s:e]
+        if i in starts_marked:
+            seen_body = True
+            continue
+        hs, he = first_sentence(plain, s, e)
+        colon = RE_HEAD_COLON.match(plain, s, he)
+        if colon and not looks_like_heading(plain[hs:he], cues):   # 加强组织领导：坚持每年召开…
+            he = colon.end(1)
+        head = plain[hs:he]
+        rest = plain[he + 1:e].strip() if he < e else ""
+        if rest:
+            if (looks_like_heading(head, cues) and RE_HAS_HAN.search(rest)
+                    and RE_TRIM.sub("", head) not in rest and not is_caption(text)):
+                openers.append((i, Heading(s, hs, he, RANK_OPENER, kind="opener")))
+        elif seen_body and is_heading_line(text, cues):
+            # The body follows, possibly after a subtitle line (凝聚“桑榆力” / 从“旁观者”到…的转变).
+            nxt = [plain[a:b] for a, b in paras[i + 1:i + 3]]
+            if (nxt and is_body(nxt[0], MIN_BODY_PARAGRAPH // 2)) or (
+                    len(nxt) == 2 and is_heading_line(nxt[0], cues) and is_body(nxt[1])):
+                lines.append((i, Heading(s, s, e, RANK_LINE, kind="line")))
+        if is_body(text):
+            seen_body = True
+    kept = accept(openers, plain, cues)
+    # A lone opener without a heading verb still counts when run-in headings follow it
+    # inside its paragraph (与涉老组织活动相融合。组建法制宣讲团,…。…打造…,…。…).
+    kept += [(i, h) for i, h in openers if (i, h) not in kept and inner_headings(plain, paras[i], cues)]
+    headings = [h for _, h in kept]
+    headings += [h for _, h in accept(lines, plain, cues)]
+    # A heading line directly under another is its subtitle (凝聚“桑榆力” / 从“旁观者”到…).
+    line_paras = {i for i, _ in lines}
+    headings = [h for h in headings
+                if not (h.kind == "line" and any(i + 1 in line_paras and paras[i + 1][0] == h.start
+                                                  for i in line_paras))]
+    opener_paras = {i for i, _ in kept}
+    for i in sorted(opener_paras - marked_paras):
+        headings += inner_headings(plain, paras[i], cues)
+    return headings
+
+
+def accept(cands: list[tuple[int, Heading]], plain: str, cues: Cues) -> list[tuple[int, Heading]]:
+    """Unmarked headings count when there are two or more, or when one opens with a heading
+    verb; a lone heading line also counts when written as two spaced phrases (支部领办 擦亮特色品牌)."""
+    if len(cands) >= 2:
+        return cands
+    return [(i, h) for i, h in cands
+            if RE_LEAD_QUOTE.sub("", plain[h.head_start:h.head_end]).startswith(cues.verbs)
+            or (h.kind == "line" and RE_SPACED_PHRASES.fullmatch(plain[h.head_start:h.head_end].strip()))]
+
+
+def inner_headings(plain: str, para: tuple[int, int], cues: Cues) -> list[Heading]:
+    """Run-in headings inside a paragraph that opened with one (与涉老组织活动相融合。组建法制宣讲团,…。…).
+
+    Two or more are needed: one short sentence in a body is more likely prose.
+    """
+    s, e = para
+    found = []
+    first = True
+    for m in RE_SENTENCE.finditer(plain, s, e):
+        if m.start() == m.end():
+            break
+        if first:
+            first = False
+            continue
+        hs, he = first_sentence(plain, m.start(), m.end())
+        if plain[he:he + 1] and plain[he] in "。！!" and m.end() < e \
+                and looks_like_heading(plain[hs:he], cues, MAX_HEADING - 6):
+            found.append(Heading(hs, hs, he, RANK_INNER, kind="inner"))
+    return found if len(found) >= 2 else []
+
+
+def item_end(h: Heading, later: list[Heading], plain: str, paras: list[tuple[int, int]]) -> int:
+    """Where an item stops: the next heading of its rank or an outer one; inline items stop
+    at their paragraph's end, heading lines and numbered sections at a short line after body."""
+    limit = len(plain)
+    for k in later:
+        if k.rank <= h.rank:
+            limit = k.start
+            break
+    para_end = next(e for s, e in paras if s <= h.start < e)
+    if h.rank in (RANK_OPENER, RANK_IS, RANK_INNER):
+        return min(limit, para_end)
+    if h.rank in (RANK_DIGIT, RANK_DIGIT_PAREN) and h.head_end < para_end:
+        return min(limit, para_end)
+    if limit < len(plain):
+        return limit
+    # The last section runs over its body paragraphs; a short line after them starts the
+    # page furniture (编辑 …, 关于我们) that a rough cleaner leaves in.
+    stop = para_end
+    for s, e in paras:
+        if s < para_end:
+            continue
+        if e - s < MIN_BODY_PARAGRAPH and stop > para_end:
+            break
+        stop = e
+    return stop
+
+
+def make_title(plain: str, h: Heading) -> str:
+    """The heading text, cut at its lead clause when it runs long; punctuation inside kept."""
+    title = RE_TRIM.sub("", plain[h.head_start:h.head_end])
+    if len(title) > MAX_HEADING:
+        m = RE_COMMA.search(title)
+        if m and m.start() >= 2:
+            title = title[:m.start()]
+    return RE_TRIM.sub("", title[:MAX_TITLE])
 
 
 def extract_practices(article: Article) -> list[Practice]:
-    """One practice per ``一是…`` item, titled by its lead clause."""
+    """One practice per enumerated item that has a body and no sub-items.
+
+    ``一是完善学习制度。根据…`` → Practice(title="完善学习制度") spanning the item up to ``二是``.
+    """
     plain = article.plain
-    return [Practice(m.start(), m.end(), m.group(1)) for m in RE_ITEM.finditer(plain)]
+    cues = load_cues()
+    paras = paragraphs(plain)
+    if not paras:
+        return []
+    marked = marked_headings(plain)
+    headings = sorted(marked + run_in_headings(plain, paras, marked, cues), key=lambda h: (h.start, h.rank))
+    practices = []
+    for i, h in enumerate(headings):
+        later = headings[i + 1:]
+        end = item_end(h, later, plain, paras)
+        if any(k.start < end and k.rank > h.rank for k in later):
+            continue                                  # groups deeper items
+        title = make_title(plain, h)
+        body = plain[h.head_end:end]
+        if not RE_HAS_HAN.search(body) or len(RE_HAN.findall(title)) < 2:
+            continue
+        if RE_DOT_LEADER.search(plain[h.head_end:h.head_end + 80]):
+            continue                                  # a table of contents line
+            continue
+        if title.startswith(cues.sections) or (len(title) <= 8 and any(c in title for c in cues.sections)):
+            continue                                  # 背景动因, 主要做法: framing, not practice
+        practices.append(Practice(h.start, end, title))
+    return practices
+
+
+# Named methods: “…” names (’ and ‘ nested quotes dropped), unquoted …工作法.
+RE_QUOTED = re.compile(r"[“\"]([^”“\"\n]{2,40})[”\"]")
+RE_UNQUOTED_METHOD = re.compile(
+    r"(?:(?<=推行)|(?<=实施)|(?<=探索)|(?<=创新)|(?<=运用)|(?<=采取)|(?<=总结)|(?<=推广)|(?<=实行)|(?<=[，,、]))"
+    r"([\u4e00-\u9fff]{2,6})(?=工作法)"
+)
+RE_INNER_QUOTES = re.compile(r"[‘’'〝〞]")
+RE_LIST_NAME = re.compile(r"[、+＋—]")
+RE_NUMERAL_NAME = re.compile(r"^[一二三四五六七八九十两双百千0-9]|[+＋]")
+SERIES_SUFFIXES = ("工程", "品牌", "工作法", "行动")  # “红韵金秋·居安乐为”工程, not …·…”活动
+BRAND_SUFFIXES = ("品牌", "工作法")   # “老党员工作室”品牌 is a brand although it names a venue
+RE_SPEECH = re.compile(r"[，,。！!？?：:；;…]")
+
+
+@dataclass(frozen=True, slots=True)
+class MethodCues:
+    suffixes: tuple[str, ...]     # after the name: “三个不放松”工作法
+    lead_verbs: tuple[str, ...]   # before the name: 打造“美在金秋”
+    excluded: frozenset[str]      # national formulas, apps, set phrases
+    bad_endings: tuple[str, ...]  # teams, venues, people, events: …服务队, …驿站, …奶奶
+    good_endings: tuple[str, ...]  # names that say they are methods: 枫桥经验, 庭院党建
+
+
+@lru_cache(maxsize=1)
+def load_method_cues() -> MethodCues:
+    """The cue words of ``practice_method_cues.tsv`` by role."""
+    roles: dict[str, list[str]] = {"suffix": [], "lead": [], "excluded": [], "ending": [], "good_ending": []}
+    with METHOD_CUES_TSV.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            roles[row["role"]].append(row["cue"])
+    return MethodCues(tuple(roles["suffix"]), tuple(roles["lead"]), frozenset(roles["excluded"]),
+                      tuple(roles["ending"]), tuple(roles["good_ending"]))
+
+
+def is_method_name(name: str, before: str, after: str, cues: MethodCues) -> bool:
+    """A quoted name that names a method or brand, judged by its shape and what frames it.
+
+    “三个不放松”工作法 yes (numbered, and a method suffix), 打造“美在金秋” yes (lead verb),
+    筑起了“人民防线” no, “学习强国” no (an app), “金牌调解员” no (a person).
+    """
+    if name in cues.excluded or RE_SPEECH.search(name):
+        return False
+    if name.endswith(cues.good_endings):
+        return True
+    if name.endswith(cues.bad_endings) and not after.startswith(BRAND_SUFFIXES):
+        return False
+    if "·" in name and not after.startswith(SERIES_SUFFIXES):
+        return False                          # a series or event title: 浓情粽飘香·积善一家亲
+    if len(name) == 2 and not RE_NUMERAL_NAME.search(name):
+        return after.startswith(cues.suffixes)
+    return bool(
+        after.startswith(cues.suffixes) or before.endswith(cues.lead_verbs)
+        or RE_NUMERAL_NAME.search(name) or (RE_LIST_NAME.search(name) and len(name) >= 7)
+    )
 
 
 def find_named_methods(article: Article) -> list[NamedMethod]:
-    """Quoted names, deduplicated by name."""
-    seen, out = set(), []
-    for m in RE_QUOTED.finditer(article.plain):
-        name = m.group(1)
-        if name not in seen:
-            seen.add(name)
-            out.append(NamedMethod(m.start(1), m.end(1), name))
+    """Named working methods and brands, once per name, simplified and without quote marks.
+
+    ``探索“三个不放松”工作法`` → NamedMethod(name="三个不放松").
+    """
+    plain = article.plain
+    cues = load_method_cues()
+    seen: set[str] = set()
+    out: list[NamedMethod] = []
+    found = [(m.start(1), m.end(1)) for m in RE_QUOTED.finditer(plain)]
+    found += [(m.start(1), m.end(1)) for m in RE_UNQUOTED_METHOD.finditer(plain)]
+    for start, end in sorted(found):
+        name = RE_INNER_QUOTES.sub("", plain[start:end]).strip()
+        before, after = plain[max(0, start - 4):start - 1], plain[end + 1:end + 7]
+        if plain[end:end + 2] == "工作":            # unquoted 一线工作法
+            after = plain[end:end + 3]
+        if name in seen or not is_method_name(name, before, after, cues):
+            continue
+        seen.add(name)
+        out.append(NamedMethod(start, end, name))
     return out

@@ -11,6 +11,17 @@ from corpus.article import Article
 from extract.analysis import Analysis
 
 
+def raw_sentence(article: Article, sentence: str, near: int) -> str:
+    """The sentence as written in the raw input (the cleaner drops pinyin and mojibake inside
+    sentences, and the gold copies sentences from the raw text); the clean one if unmappable."""
+    pos = article.text.rfind(sentence, 0, near + len(sentence)) if sentence else -1
+    if pos < 0 or not article.raw:
+        return sentence
+    raw_start, raw_end = article.raw_map.span_to_raw(pos, pos + len(sentence))
+    raw = article.raw[raw_start:raw_end]
+    return raw if raw and "\n" not in raw else sentence
+
+
 def to_record(article: Article, analysis: Analysis) -> dict:
     """The gold-format dict for one article (facts carry raw-text offsets)."""
     facts = []
@@ -19,7 +30,7 @@ def to_record(article: Article, analysis: Analysis) -> dict:
         facts.append({
             "span": f.span, "value": f.value, "unit": f.unit, "approx": f.approx,
             "subject": f.subject, "metric": f.metric, "year": f.year,
-            "sentence": f.sentence, "start": start, "end": end,
+            "sentence": raw_sentence(article, f.sentence, f.start), "start": start, "end": end,
         })
     return {
         "id": article.id,

@@ -1,0 +1,47 @@
+"""Extract-stage speed: articles/s of ``extract.pipeline.analyse`` and of ``extract_facts``
+alone, over the seed texts, repeated (one process, one core).
+
+    python benchmarks/bench_extract.py [--repeat 20] [--shared ../shared]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from corpus.clean import article_from_text  # noqa: E402
+from extract.facts import extract_facts  # noqa: E402
+from extract.pipeline import analyse  # noqa: E402
+from extract.segment import make_tokenizer, word_tags  # noqa: E402
+
+
+def rate(func, articles, repeat: int) -> float:
+    start = time.perf_counter()
+    for _ in range(repeat):
+        for article in articles:
+            func(article)
+    return repeat * len(articles) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    args = parser.parse_args()
+    paths = sorted((args.shared / "corpus" / "seeds").glob("seed-00?.txt"))
+    articles = [article_from_text(p.stem, p.read_text(encoding="utf-8")) for p in paths]
+    make_tokenizer(), word_tags()             # load once, outside the timing
+    for article in articles:                  # warm caches (data tables, regexes)
+        analyse(article)
+    chars = sum(len(a.text) for a in articles) / len(articles)
+    print(f"{len(articles)} seed articles, {chars:.0f} chars on average, repeated {args.repeat}x")
+    print(f"extract_facts: {rate(extract_facts, articles, args.repeat):8.1f} articles/s")
+    print(f"analyse:       {rate(analyse, articles, args.repeat):8.1f} articles/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,361 @@
+"""Training and evaluation of the theme model (``wrmine train-themes``).
+
+Data flow, all offline and deterministic:
+
+1. ``segment_units(article)``: items (``一是…``, ``（一）…``, ``1、…``) and paragraphs of a clean
+   article, as clean-text offsets.
+2. ``weak_labels(corpus_dir)``: the keyword rules of ``classify.themes.label_by_rules`` over those
+   units → references ``{"article", "start", "end", "themes"}`` with offsets into the RAW file
+   (read as decoded text, no newline translation), so the labels survive changes to the cleaner
+   and no third-party text enters the repository (rules: ``classify/data/LABELLING.md``).
+3. ``load_units(corpus_dir, labels)``: the texts back from the corpus folder.
+4. ``fit(texts, labels)``: TF-IDF (``featurize``) + one logistic regression per theme; per-theme
+   thresholds from 5-fold cross-validated scores on the training units (never the gold).
+5. ``evaluate(model, gold_dirs)``: article themes (as score.py's themes_F1), practice themes
+   on the extracted practices (matched to gold by title Dice ≥ 0.5) and on the gold practice
+   items located in the text ("gold-title"), each with a per-theme table.
+
+>>> # wrmine train-themes --corpus ../shared/corpus/unlabeled --eval ../shared/corpus/seeds
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from classify.themes import (DATA_DIR, MIN_ITEM_CHARS, ThemeModel, assign_themes, classify_text,
+                             featurize, label_by_rules, practice_text)
+from corpus.article import Article
+from corpus.clean import article_from_text
+from corpus.errors import Declined
+from corpus.read import iter_inputs, read_source
+from corpus.script import simplify
+from extract.analysis import THEMES, Practice
+
+LABELS_PATH = DATA_DIR / "theme_labels.jsonl"
+SEED = 13
+C = 3.0
+# Weight of the keyword-rule prior added to the model's scores (see LABELLING.md, "Choices").
+RULE_WEIGHT = 0.2
+NGRAM_MAX = 2
+MIN_DF = 2
+MIN_UNIT_CJK = 20
+PRACTICE_DICE = 0.5
+
+# Where an enumerated item starts inside a paragraph: after a sentence end (or at the start)
+# comes a marker 一是 / （一） / 一、 / 1、.
+RE_ITEM_START = re.compile(
+    r"(?:^|(?<=[。；;！!？?]))\s*(?=(?:[一二三四五六七八九十]{1,2}是|[（(][一二三四五六七八九十\d]{1,2}[)）]|"
+    r"[一二三四五六七八九十]{1,2}、|\d{1,2}[、．]))", re.M)
+RE_CJK = re.compile(r"[\u4e00-\u9fff]")
+# Page chrome that survives cleaning (datelines, bylines, breadcrumbs, site slogans): such
+# units are not labelled (hand check: they drew 智慧信息化 from 网/在线 and 为老服务 from 养老网).
+RE_CHROME = re.compile(r"来源[:：]|>>|记者|编辑|责任编辑|版权|网站|首页|资讯|\d{1,2}:\d{2}")
+MAX_CHROME_CJK = 60
+
+
+# --- units and weak labels ---------------------------------------------------------------
+
+def segment_units(article: Article) -> list[tuple[int, int]]:
+    """Clean-text spans of items and paragraphs with at least MIN_UNIT_CJK Chinese characters.
+
+    >>> a = Article("x", "工作做法如下。一是建好老党员之家，整合闲置场所建成活动室十二个供老同志使用。二是开展志愿服务，组建志愿服务队三十支常年开展助老服务。")
+    >>> [a.text[s:e][:4] for s, e in segment_units(a)]
+    ['一是建好', '二是开展']
+    """
+    plain = article.plain
+    spans = []
+    for para in re.finditer(r"[^\n]+", plain):
+        cuts = sorted({m.start() for m in RE_ITEM_START.finditer(para.group())} | {0})
+        bounds = cuts + [len(para.group())]
+        for s, e in zip(bounds, bounds[1:]):
+            piece = para.group()[s:e]
+            if len(RE_CJK.findall(piece)) >= MIN_UNIT_CJK:
+                lead = len(piece) - len(piece.lstrip())
+                spans.append((para.start() + s + lead, para.start() + e))
+    return spans
+
+
+def read_article(path: str) -> Article:
+    """A corpus file as a clean Article (raises Declined)."""
+    source = read_source(path)
+    if source.kind != "text":
+        raise Declined("training reads scraped .txt files only")
+    return article_from_text(source.id, source.text)
+
+
+def weak_labels(corpus_dir: str | Path) -> Iterator[dict]:
+    """Rule labels for every unit of every article in ``corpus_dir`` (units without a rule
+    theme are left out), as raw-offset references."""
+    for path in iter_inputs([str(corpus_dir)]):
+        try:
+            article = read_article(path)
+        except Declined:
+            continue
+        for s, e in segment_units(article):
+            text = article.plain[s:e]
+            if RE_CHROME.search(text) and len(RE_CJK.findall(text)) < MAX_CHROME_CJK:
+                continue
+            themes = label_by_rules(text)
+            if themes:
+                rs, re_ = article.raw_map.span_to_raw(s, e)
+                yield {"article": article.id, "start": rs, "end": re_, "themes": list(themes)}
+
+
+def write_labels(labels: Iterable[dict], path: Path = LABELS_PATH) -> int:
+    rows = list(labels)
+    with open(path, "w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return len(rows)
+
+
+def read_labels(path: Path = LABELS_PATH) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
+    for r in rows:
+        bad = set(r["themes"]) - set(THEMES)
+        if bad:
+            raise ValueError(f"Unknown theme(s) {sorted(bad)} in {path}. Themes: {', '.join(THEMES)}")
+    return rows
+
+
+def load_units(corpus_dir: str | Path, labels: list[dict]) -> tuple[list[str], list[tuple[str, ...]]]:
+    """The labelled texts (simplified) read back from the corpus folder, with their themes."""
+    raws: dict[str, str] = {}
+    texts, themes = [], []
+    for r in labels:
+        if r["article"] not in raws:
+            path = Path(corpus_dir) / f"{r['article']}.txt"
+            try:
+                raws[r["article"]] = read_source(str(path)).text
+            except Declined as exc:
+                raise FileNotFoundError(f"{path}: {exc}; is --corpus the folder the labels refer to?") from None
+        texts.append(simplify(raws[r["article"]][r["start"]:r["end"]]))
+        themes.append(tuple(r["themes"]))
+    return texts, themes
+
+
+# --- fitting ------------------------------------------------------------------------------
+
+def _analyzer(ngram_max: int):
+    return lambda text: featurize(text, ngram_max)
+
+
+def _fit_linear(texts: list[str], y: np.ndarray, ngram_max: int, c: float):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vec = TfidfVectorizer(analyzer=_analyzer(ngram_max), sublinear_tf=True, min_df=MIN_DF, dtype=np.float64)
+    x = vec.fit_transform(texts)
+    weights = np.zeros((x.shape[1], y.shape[1]))
+    intercepts = np.full(y.shape[1], -10.0)
+    for j in range(y.shape[1]):
+        if y[:, j].min() == y[:, j].max():
+            continue     # a theme without positives (tiny fixtures) never fires
+        clf = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=SEED)
+        clf.fit(x, y[:, j])
+        weights[:, j] = clf.coef_[0]
+        intercepts[j] = clf.intercept_[0]
+    return vec, weights, intercepts
+
+
+def _binarize(labels: list[tuple[str, ...]]) -> np.ndarray:
+    return np.array([[t in ls for t in THEMES] for ls in labels], dtype=int)
+
+
+def best_thresholds(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per theme, the decision-score cut-off with the best F1 on held-out scores."""
+    out = np.zeros(y.shape[1])
+    for j in range(y.shape[1]):
+        best, best_f = 0.0, -1.0
+        for thr in np.unique(np.round(scores[:, j], 2)):
+            pred = scores[:, j] >= thr
+            tp = int((pred & (y[:, j] == 1)).sum())
+            f = 2 * tp / (pred.sum() + y[:, j].sum()) if tp else 0.0
+            if f > best_f:
+                best, best_f = float(thr), f
+        out[j] = best
+    return out
+
+
+def fit(texts: list[str], labels: list[tuple[str, ...]], ngram_max: int = NGRAM_MAX, c: float = C,
+        rule_weight: float = RULE_WEIGHT, folds: int = 5) -> ThemeModel:
+    """Fit the model; thresholds come from ``folds``-fold cross-validated scores."""
+    y = _binarize(labels)
+    vec, weights, intercepts = _fit_linear(texts, y, ngram_max, c)
+    held = np.zeros(y.shape, dtype=np.float64)
+    order = np.random.default_rng(SEED).permutation(len(texts))
+    folds = max(2, min(folds, len(texts)))
+    for k in range(folds):
+        test = order[k::folds]
+        train = np.setdiff1d(order, test)
+        model_k = _to_model(*_fit_linear([texts[i] for i in train], y[train], ngram_max, c),
+                            np.zeros(y.shape[1]), ngram_max, rule_weight)
+        for i in test:
+            held[i] = model_k.scores(texts[i])
+    return _to_model(vec, weights, intercepts, best_thresholds(held, y), ngram_max, rule_weight)
+
+
+def _to_model(vec, weights, intercepts, thresholds, ngram_max, rule_weight) -> ThemeModel:
+    # Round-trip through the JSON form so that evaluation sees exactly the shipped numbers.
+    model = ThemeModel(themes=THEMES, vocab=dict(vec.vocabulary_), idf=vec.idf_, weights=weights,
+                       intercepts=intercepts, thresholds=np.asarray(thresholds), ngram_max=ngram_max,
+                       rule_weight=rule_weight)
+    return ThemeModel.from_json(model.to_json())
+
+
+# --- evaluation ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GoldArticle:
+    article: Article
+    gold: dict
+
+
+def read_gold(gold_dir: str | Path) -> list[GoldArticle]:
+    """Gold articles of a corpus folder (``gold.jsonl`` + ``<id>.txt``)."""
+    out = []
+    with open(Path(gold_dir) / "gold.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            g = json.loads(line)
+            out.append(GoldArticle(read_article(str(Path(gold_dir) / f"{g['id']}.txt")), g))
+    return out
+
+
+def _norm(s: str) -> str:
+    s = unicodedata.normalize("NFKC", s)
+    return "".join(ch for ch in s if not ch.isspace() and unicodedata.category(ch)[0] not in "PS")
+
+
+def dice(a: str, b: str) -> float:
+    """Character-bigram Dice, as in score.py."""
+    a, b = _norm(a), _norm(b)
+    if not a or not b:
+        return 0.0
+    ga = Counter(a[i:i + 2] for i in range(len(a) - 1)) or Counter([a])
+    gb = Counter(b[i:i + 2] for i in range(len(b) - 1)) or Counter([b])
+    return 2.0 * sum((ga & gb).values()) / (sum(ga.values()) + sum(gb.values()))
+
+
+def locate_titles(plain: str, titles: list[str]) -> list[Practice]:
+    """Gold practice titles found in order in ``plain`` (punctuation-insensitive), as
+    heading-only Practices; titles not found are left out."""
+    keep = [(i, ch) for i, ch in enumerate(plain) if _norm(ch)]
+    flat = "".join(_norm(ch) for _, ch in keep)
+    starts = [i for i, _ in keep]
+    out, pos = [], 0
+    for t in titles:
+        nt = _norm(t)
+        k = flat.find(nt, pos) if nt else -1
+        if k < 0:
+            k = flat.find(nt) if nt else -1
+        if k < 0:
+            continue
+        pos = k + len(nt)
+        out.append(Practice(starts[k], starts[pos - 1] + 1, t))
+    return sorted(out, key=lambda p: p.start)
+
+
+class Tally:
+    """tp / fp / fn per theme, and a confusion count of (gold theme missed, theme predicted)."""
+
+    def __init__(self) -> None:
+        self.counts = {t: [0, 0, 0] for t in THEMES}
+        self.confusion: Counter = Counter()
+
+    def add(self, gold: Iterable[str], pred: Iterable[str]) -> None:
+        g, p = set(gold), set(pred)
+        for t in g | p:
+            self.counts[t][0 if t in g and t in p else (1 if t in p else 2)] += 1
+        for missed in g - p:
+            for extra in (p - g) or {"-"}:
+                self.confusion[(missed, extra)] += 1
+
+    def micro(self) -> dict:
+        tp, fp, fn = (sum(c[i] for c in self.counts.values()) for i in range(3))
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        return {"tp": tp, "pred": tp + fp, "gold": tp + fn, "P": p, "R": r,
+                "F1": 2 * p * r / (p + r) if p + r else 0.0}
+
+    def table(self) -> str:
+        lines = [f"{'theme':<8}\t{'tp':>3}\t{'fp':>3}\t{'fn':>3}\t{'P':>5}\t{'R':>5}\t{'F1':>5}"]
+        for t, (tp, fp, fn) in self.counts.items():
+            p = tp / (tp + fp) if tp + fp else 0.0
+            r = tp / (tp + fn) if tp + fn else 0.0
+            f = 2 * p * r / (p + r) if p + r else 0.0
+            lines.append(f"{t:<8}\t{tp:>3}\t{fp:>3}\t{fn:>3}\t{p:5.2f}\t{r:5.2f}\t{f:5.2f}")
+        m = self.micro()
+        lines.append(f"{'micro':<8}\t{m['tp']:>3}\t{m['pred'] - m['tp']:>3}\t{m['gold'] - m['tp']:>3}\t"
+                     f"{m['P']:5.2f}\t{m['R']:5.2f}\t{m['F1']:5.2f}")
+        return "\n".join(lines)
+
+
+def evaluate(model: ThemeModel | None, gold_dirs: list[str | Path]) -> dict[str, Tally]:
+    """Article, practice (extracted, title-matched) and gold-title practice tallies."""
+    from extract.pipeline import analyse
+
+    tallies = {"article": Tally(), "practice": Tally(), "gold_title": Tally()}
+    for gold_dir in gold_dirs:
+        for ga in read_gold(gold_dir):
+            article, gold = ga.article, ga.gold
+            analysis = assign_themes(article, analyse(article), model)
+            tallies["article"].add(gold["themes"], analysis.themes)
+            pred = [{"title": p.title, "themes": p.themes} for p in analysis.practices]
+            for gi, pi in match_practices(gold["practices"], pred):
+                tallies["practice"].add(gold["practices"][gi]["themes"], pred[pi]["themes"])
+            located = locate_titles(article.plain, [p["title"] for p in gold["practices"]])
+            by_title = {p["title"]: p["themes"] for p in gold["practices"]}
+            for i, p in enumerate(located):
+                text = practice_text(article.plain, tuple(located), i)
+                tallies["gold_title"].add(by_title[p.title], classify_text(text, model))
+    return tallies
+
+
+def match_practices(gold: list[dict], pred: list[dict]) -> list[tuple[int, int]]:
+    """Greedy one-to-one title matching by Dice ≥ 0.5, best pairs first (as score.py)."""
+    pairs = sorted((-dice(g["title"], p["title"]), gi, pi)
+                   for gi, g in enumerate(gold) for pi, p in enumerate(pred)
+                   if dice(g["title"], p["title"]) >= PRACTICE_DICE)
+    used_g, used_p, out = set(), set(), []
+    for _, gi, pi in pairs:
+        if gi not in used_g and pi not in used_p:
+            used_g.add(gi)
+            used_p.add(pi)
+            out.append((gi, pi))
+    return out
+
+
+def report(tallies: dict[str, Tally], top_confusions: int = 8) -> str:
+    """Printable per-theme tables and the most frequent confusions."""
+    parts = []
+    for name, tally in tallies.items():
+        parts.append(f"== {name} themes (micro F1 {tally.micro()['F1']:.3f})\n{tally.table()}")
+        conf = ", ".join(f"{g}→{p} {n}" for (g, p), n in tally.confusion.most_common(top_confusions))
+        parts.append(f"missed gold theme → predicted instead: {conf or 'none'}")
+    return "\n".join(parts)
+
+
+def train_themes(corpus_dir: str | Path, labels_path: Path = LABELS_PATH, relabel: bool = False,
+                 ngram_max: int = NGRAM_MAX, c: float = C,
+                 rule_weight: float = RULE_WEIGHT) -> tuple[ThemeModel, int]:
+    """(Re)label if asked, read the units back from ``corpus_dir``, fit. Returns the model and
+    the number of training units."""
+    if relabel or not Path(labels_path).exists():
+        write_labels(weak_labels(corpus_dir), labels_path)
+    labels = read_labels(labels_path)
+    texts, themes = load_units(corpus_dir, labels)
+    if len(texts) < 4:
+        raise ValueError(f"only {len(texts)} labelled units in {labels_path}: need at least 4")
+    return fit(texts, themes, ngram_max=ngram_max, c=c, rule_weight=rule_weight), len(texts)
+
+
+__all__ = ["train_themes", "weak_labels", "segment_units", "fit", "evaluate", "report",
+           "read_labels", "write_labels", "load_units", "MIN_ITEM_CHARS"]

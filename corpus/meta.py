@@ -1,0 +1,190 @@
+"""Article metadata from scraped text: title clean-up, published date, source outlet, author.
+
+``corpus.clean`` decides which lines form the page header (the title line, date/source lines)
+and which form the body; this module reads values out of those lines. Lines are passed in
+both scripts where it matters: ``source`` is a normalised label (simplified), the title is
+copied as written.
+
+Conventions (shared/corpus/README.md "Title, published, source"):
+- published: the date printed in the header; else a dated CMS/newspaper URL; else None.
+  Dates of other articles (上一篇/下一篇, related lists) are never read: only header lines are.
+- source: what a 来源:/来自: label names; else the outlet the page names as publisher
+  (不代表食养源立场, 《晚晴》杂志, “酒泉老干部”微信平台); 本报讯 and bylines give None.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from corpus.boilerplate import RE_FULL_DATE
+from corpus.script import simplify
+
+# --- title ---------------------------------------------------------------------------
+
+# Prefixes that are not part of the headline: 原标题:, 第一篇:.
+RE_TITLE_PREFIX = re.compile(r"^(?:原标题|原文标题|标题|第[一二三四五六七八九十\d]{1,3}篇)\s*[:：]\s*")
+# An author/organisation credit after the headline (dev-013 style):
+# "实施“双融双助”工程 推动…融入城乡发展 泰安市岱岳区委老干部局、区离退休干部党工委".
+RE_TITLE_CREDIT = re.compile(
+    r"\s+(?:中共)?[\u4e00-\u9fff]{2,20}(?:党工委|党委|工委|委员会|老干部局|组织部|关工委|局|办公室|中心|支部|总支)"
+    r"(?:[、，,][\u4e00-\u9fff]{2,20}(?:党工委|党委|工委|委员会|局|办公室|中心|支部|总支))*$"
+)
+# Section headings (一、基本情况, （二）, 3.) are never the headline.
+RE_ENUMERATED_HEADING = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．])")
+# A URL, or only personal names (■丁正华 王楼楼): not a headline.
+RE_NOT_TITLE = re.compile(r"https?:|www\.|^[■□◆\s]*[\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4})+$")
+TITLE_MIN_CHARS = 4
+TITLE_MAX_CHARS = 120
+
+
+def clean_title(line: str) -> str | None:
+    """The headline as printed, without label prefixes and trailing credits.
+
+    >>> clean_title("原标题:凤庆县:“银发”绽芳华")
+    '凤庆县:“银发”绽芳华'
+    """
+    title = RE_TITLE_PREFIX.sub("", line.strip())
+    m = RE_TITLE_CREDIT.search(simplify(title))
+    if m and m.start() >= 8:
+        title = title[: m.start()]
+    title = title.strip()
+    return title if TITLE_MIN_CHARS <= len(title) <= TITLE_MAX_CHARS else None
+
+
+def looks_like_title(line: str) -> bool:
+    """Shape of a headline line: short, no sentence punctuation, mostly Chinese."""
+    cjk = sum(1 for c in line if "\u3400" <= c <= "\u9fff")
+    return (TITLE_MIN_CHARS <= len(line) <= TITLE_MAX_CHARS and cjk >= 3
+            and not re.search(r"[。！？!?；;]", line.rstrip("。"))
+            and not line.startswith(("——", "--", "—"))
+            and not RE_ENUMERATED_HEADING.match(line)
+            and not RE_NOT_TITLE.search(line))
+
+
+# --- published -----------------------------------------------------------------------
+
+# Dated URLs of newspapers and CMSes: /202506/10/, /art/2020/7/16/, /html/2022-08/01/,
+# /t20250109_, /2024-05-29/, /20240527/.
+URL_DATE_RES: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
+    r"/art/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/",
+    r"/((?:19|20)\d{2})(\d{2})/(\d{2})/",
+    r"/((?:19|20)\d{2})-(\d{2})/(\d{2})/",
+    r"/t((?:19|20)\d{2})(\d{2})(\d{2})_",
+    r"/((?:19|20)\d{2})-(\d{2})-(\d{2})/",
+    r"/((?:19|20)\d{2})(\d{2})(\d{2})/",
+))
+
+
+def iso_date(year: str, month: str, day: str) -> str | None:
+    """``2024``, ``7``, ``12`` → ``'2024-07-12'``; None for impossible dates."""
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def published_from_url(url: str | None) -> str | None:
+    """The date in a dated CMS or newspaper URL.
+
+    >>> published_from_url("http://www.zh.gov.cn/art/2020/7/16/art_1229033707_50770189.html")
+    '2020-07-16'
+    """
+    if not url:
+        return None
+    for rx in URL_DATE_RES:
+        m = rx.search(url)
+        if m and (iso := iso_date(*m.groups())):
+            return iso
+    return None
+
+
+def find_published(header: list[str], url: str | None = None) -> str | None:
+    """The first full date printed in the header lines, else the URL's date.
+
+    >>> find_published(["2024-07-12 19:15:27    来源:中国应急安全网"])
+    '2024-07-12'
+    """
+    for line in header:
+        for m in RE_FULL_DATE.finditer(line):
+            if iso := iso_date(*m.groups()):
+                return iso
+    return published_from_url(url)
+
+
+# --- source --------------------------------------------------------------------------
+
+SOURCE_LABELS = ("文章来源", "信息来源", "新闻来源", "来源", "稿源", "来自", "出处")
+# The value ends at the next label, a run of spaces, or a separator.
+RE_SOURCE_LABEL = re.compile(
+    r"(?:" + "|".join(SOURCE_LABELS) + r")\s*[:：]\s*(?P<value>.*?)\s*"
+    r"(?=\s{2,}|[|｜]|\s*(?:时间|作者|编辑|责任编辑|发布|日期|点击|浏览|人气|审核|记者|见习记者|通讯员)|$)"
+)
+# The page names its publisher without a label: 不代表食养源立场, 《晚晴》杂志, “酒泉老干部”微信平台.
+OUTLET_RES: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
+    r"不代表(?P<value>[^\s,，。、“”《》]{2,12}?)(?:的)?(?:立场|观点)",
+    r"《(?P<value>[^》]{2,12})》(?:杂志|期刊|周刊|月刊)",
+    r"[“\"](?P<value>[^”\"]{2,12})[”\"](?:微信)?(?:微信平台|公众号|微信公众号)",
+))
+# Words the gold drops from an outlet name.
+RE_SOURCE_SUFFIX = re.compile(r"(?:杂志社|杂志|微信平台|微信公众号|公众号|官网|网站)$")
+# Values that are not an outlet: empty labels, 本站/本网, bylines.
+SOURCE_STOPWORDS = frozenset({"本站", "本网", "网络", "网络整理", "互联网", "原创", "未知", "佚名", "转载",
+                              "null", "none", "无"})
+SOURCE_MAX_CHARS = 40
+
+
+def normalise_source(value: str) -> str | None:
+    """A source label's value as a normalised (simplified) outlet name, or None.
+
+    >>> normalise_source(" 紅星網 ")
+    '红星网'
+    """
+    value = simplify(value.strip(" \t\u3000\u00a0:：|｜“”\"'[]【】")).replace("《", "").replace("》", "")
+    value = RE_SOURCE_SUFFIX.sub("", value).strip()
+    if not value or value.lower() in SOURCE_STOPWORDS or len(value) > SOURCE_MAX_CHARS:
+        return None
+    if not re.search(r"[\u4e00-\u9fffA-Za-z]", value):
+        return None
+    return value
+
+
+def find_source(header: list[str], lead: list[str] = (), tail: list[str] = ()) -> str | None:
+    """Source from a 来源 label in the header (a bare ``来源:`` takes the next line), else an
+    outlet named in the lead paragraphs or the footer.
+
+    >>> find_source(["2024-07-12 19:15:27    来源:中国应急安全网"])
+    '中国应急安全网'
+    """
+    for i, line in enumerate(header):
+        for m in RE_SOURCE_LABEL.finditer(simplify(line)):
+            value = m.group("value")
+            if not value and m.end() >= len(line.rstrip()) and i + 1 < len(header):
+                value = header[i + 1] if len(header[i + 1]) <= SOURCE_MAX_CHARS else ""
+            if src := normalise_source(value):
+                return src
+    for line in list(lead) + list(tail):
+        plain = simplify(line)
+        for rx in OUTLET_RES:
+            if (m := rx.search(plain)) and (src := normalise_source(m.group("value"))):
+                return src
+    return None
+
+
+# --- author --------------------------------------------------------------------------
+
+RE_AUTHOR_LABEL = re.compile(r"(?:作者|撰稿|撰稿人|文)\s*[:：/]\s*(?P<value>[^\s|｜:：]{2,20}(?:\s[^\s|｜:：]{2,4}){0,3})")
+RE_BYLINE_AUTHOR = re.compile(r"[讯电]\s*[(（](?:通讯员|记者|见习记者)?\s*(?P<value>[^()（）]{2,40})[)）]")
+
+
+def find_author(header: list[str], lead: str = "") -> str | None:
+    """Author from a 作者: label, else the names in a lead byline (本报讯(通讯员 杨小旗 徐冰洁)).
+
+    >>> find_author(["作者:肖云龙"])
+    '肖云龙'
+    """
+    for line in header:
+        m = RE_AUTHOR_LABEL.search(line)
+        if m and not re.match(r"(?:来源|时间|编辑|发布)", m.group("value")):
+            return m.group("value").strip()
+    m = RE_BYLINE_AUTHOR.search(lead[:80])
+    return m.group("value").strip() if m else None

@@ -1,0 +1,361 @@
+"""Quantities: numbers with qualifier and unit, found by patterns over characters.
+
+jieba cuts ``534萬多元`` as ``534|萬|多元`` (``stack.md``), so quantities are never read
+from tokens. ``find_quantities`` runs over the simplified text and returns offsets into
+it (character-aligned with the original), dropping what the gold spec says is not a fact:
+years and dates, durations, ages, ordinals, numbers in slogans and method names, phone /
+ICP / licence numbers.
+
+>>> [(q.span, q.value, q.unit, q.approx) for q in find_quantities("成立志愿服务队56支、超5万人")]
+[('56支', 56, '支', 'exact'), ('超5万人', 50000, '人', 'over')]
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+
+CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5,
+            "六": 6, "七": 7, "八": 8, "九": 9}
+CN_SMALL = {"十": 10, "百": 100, "千": 1000}
+CN_BIG = {"万": 10 ** 4, "萬": 10 ** 4, "亿": 10 ** 8, "億": 10 ** 8}
+CN_CHARS = "".join(CN_DIGIT) + "".join(CN_SMALL) + "".join(CN_BIG)
+FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
+
+# Qualifiers → approx (spec: over 余 多 超 逾 以上; under 近 不到 不足; about 约 左右 上下).
+QUALIFIER_APPROX = {
+    "超过": "over", "超": "over", "逾": "over", "多于": "over", "上": "over", "余": "over",
+    "餘": "over", "多": "over", "以上": "over", "有余": "over", "几": "over",
+    "近": "under", "将近": "under", "接近": "under", "不足": "under", "不到": "under",
+    "少于": "under", "约": "about", "約": "about", "大约": "about", "左右": "about",
+    "上下": "about", "把": "about", "来": "about",
+}
+
+RE_ARABIC = r"[0-9０-９]+(?:,[0-9]{3}(?![0-9]))*(?:[.．][0-9０-９]+)?"
+RE_CN = rf"[{CN_CHARS}]+"
+RE_PRE = r"超过|将近|接近|大约|多于|少于|不足|不到|超|逾|近|约|約|上(?=[百千万萬])"
+RE_TAIL = r"以上|左右|上下|有余|/年|/月"
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A measure word as written (``万元``) and what it normalises to (``元``, money)."""
+
+    surface: str
+    unit: str
+    kind: str    # count person household event case item money area duration date age …
+    metric: str  # default metric when the subject names none
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A number as written in the text, e.g. ``130余支`` → 130, 支, over."""
+
+    start: int
+    end: int
+    span: str
+    value: int | float
+    unit: str        # simplified; money is 元; "" when the text writes none
+    approx: str      # exact | over | under | about
+    kind: str        # the unit's kind (units.tsv), "ratio" for percentages, "" for none
+
+
+def _read_tsv(name: str) -> list[dict[str, str]]:
+    with open(DATA / name, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+@lru_cache(maxsize=1)
+def units() -> dict[str, Unit]:
+    """surface → Unit, from ``data/units.tsv``."""
+    return {r["surface"]: Unit(r["surface"], r["unit"], r["kind"], r["metric"])
+            for r in _read_tsv("units.tsv")}
+
+
+@lru_cache(maxsize=1)
+def nouns_not_units() -> tuple[str, ...]:
+    """Words that begin with a measure-word character but are nouns (家庭, 人员, 支部)."""
+    return tuple(r["word"] for r in _read_tsv("nouns_not_units.tsv"))
+
+
+@lru_cache(maxsize=1)
+def _nouns_re() -> re.Pattern:
+    return re.compile("|".join(re.escape(w) for w in sorted(nouns_not_units(), key=len, reverse=True)))
+
+
+@lru_cache(maxsize=1)
+def _quantity_re() -> re.Pattern:
+    unit_alt = "|".join(re.escape(u) for u in sorted(units(), key=len, reverse=True))
+    return re.compile(
+        rf"(?P<pre>{RE_PRE})?"
+        rf"(?P<num>{RE_ARABIC}|{RE_CN})"
+        rf"(?:(?P<range>至|到|-|—|–|~|～)(?P<num2>{RE_ARABIC}|{RE_CN}))?"
+        r"(?P<mid>余|多|几)?"
+        r"(?P<mag>[千万萬亿億](?!分之))?"
+        r"(?P<post>余|多|把|来)?"
+        rf"(?P<unit>{unit_alt})?"
+        rf"(?P<tail>{RE_TAIL})?"
+    )
+
+
+RE_PERCENT = re.compile(
+    rf"(?P<pre>{RE_PRE})?(?:(?P<num>{RE_ARABIC})(?P<mid>多)?[%％]"
+    rf"|百分之(?P<cn>{RE_ARABIC}|[{CN_CHARS}点]+)"
+    r"|(?P<tenth>[一二两三四五六七八九十]|[0-9])成(?!员|立|效|果|绩|为|功|熟|长|本|立|就|果|型|交|都|了))"
+    rf"(?P<tail>以上|左右)?"
+)
+# A word share (约占一半 → 50 %, about): the 占 is part of the span as annotated.
+RE_HALF = re.compile(r"(?P<pre>约|近|超过|超)?占(?P<half>一半|半数)")
+# Context that marks a digit run as an identifier, not a count.
+RE_ID_CONTEXT = re.compile(r"(电话|手机|热线|传真|ICP|备案|许可证|证号|编号|号码|邮编|QQ|微信号|版次|字第)[^\n]{0,6}$")
+# Digits glued to these are dates, times, codes, formulas or versions: 2024-05-11, 1+8+N, SA21.
+LEFT_GLUE = set("+-—–~～:：/.．_#№")
+RIGHT_GLUE = set("+:：/_#")
+ORDINAL_BEFORE = ("第", "初", "周", "星期", "礼拜", "每")
+
+
+def cn_to_number(s: str) -> int | None:
+    """Chinese numeral → int: ``一百二十`` → 120, ``两千`` → 2000, ``十`` → 10, ``三万五千`` → 35000.
+
+    Returns None for strings that are not numerals.
+    """
+    total, section, digit = 0, 0, None
+    if not s:
+        return None
+    for ch in s:
+        if ch in CN_DIGIT:
+            if digit is not None:   # 一一, 二〇二四: digit by digit
+                digit = digit * 10 + CN_DIGIT[ch]
+            else:
+                digit = CN_DIGIT[ch]
+        elif ch in CN_SMALL:
+            section += (1 if digit is None else digit) * CN_SMALL[ch]
+            digit = None
+        elif ch in CN_BIG:
+            section += digit or 0
+            total += (section or 1) * CN_BIG[ch]
+            section, digit = 0, None
+        else:
+            return None
+    return total + section + (digit or 0)
+
+
+def _number(s: str) -> int | float | None:
+    """Arabic (full-width, thousands commas, decimals) or Chinese numeral → number."""
+    s = s.translate(FULLWIDTH)
+    if s and s[0].isdigit():
+        s = s.replace(",", "")
+        try:
+            return float(s) if "." in s else int(s)
+        except ValueError:
+            return None
+    if "点" in s:   # 百分之三点五
+        whole, _, frac = s.partition("点")
+        w = cn_to_number(whole)
+        digits = [CN_DIGIT.get(c) for c in frac]
+        if w is None or None in digits or not digits:
+            return None
+        return float(f"{w}." + "".join(str(d) for d in digits))
+    return cn_to_number(s)
+
+
+def _tidy(value: float) -> int | float:
+    """Integers as int, others rounded to kill float noise (4.9万 → 49000)."""
+    r = round(value, 6)
+    return int(r) if float(r).is_integer() else r
+
+
+def parse_number(text: str) -> tuple[int | float, str]:
+    """A numeral with qualifiers → (value, approx).
+
+    ``"30余万"`` → (300000, "over"); ``"近70"`` → (70, "under"); ``"一百二十"`` → (120, "exact").
+    Raises ValueError when ``text`` holds no number.
+    """
+    m = re.fullmatch(
+        rf"(?P<pre>{RE_PRE})?(?P<num>{RE_ARABIC}|{RE_CN})(?P<mid>余|多|几)?"
+        r"(?P<mag>[千万萬亿億])?(?P<post>余|多|把|来)?(?P<tail>以上|左右|上下|有余)?",
+        text.strip(),
+    )
+    if not m:
+        raise ValueError(f"Not a number: {text!r}. Expected e.g. 130, 1.2万, 30余万, 一百二十")
+    value = _value(m)
+    if value is None:
+        raise ValueError(f"Not a number: {text!r}")
+    return value, _approx(m)
+
+
+def _value(m: re.Match) -> int | float | None:
+    num = m.group("num")
+    mag = m.group("mag") or ""
+    if mag and not num[0].isdigit() and not m.group("mid"):
+        num, mag = num + mag, ""          # 两千 / 一万: part of the Chinese numeral
+    value = _number(num)
+    if value is None:
+        return None
+    if mag:
+        value *= {"千": 1000, **CN_BIG}[mag]
+    return _tidy(value)
+
+
+def _approx(m: re.Match) -> str:
+    for group in ("pre", "mid", "post", "tail"):
+        word = m.groupdict().get(group)
+        if word and word in QUALIFIER_APPROX:
+            return QUALIFIER_APPROX[word]
+    if m.groupdict().get("range"):
+        return "over"   # ranges are scored by their lower bound
+    return "exact"
+
+
+def _is_single_cn(num: str) -> bool:
+    """一 … 九, 两, 十, or a bare 万: in these texts mostly slogans (三会一课, 五老, 一个党员)."""
+    return len(num) == 1 and not num.isdigit() and num not in "０１２３４５６７８９"
+
+
+def _declined(text: str, m: re.Match, unit: Unit | None) -> bool:
+    """True when the match is not a quantity the gold counts (dates, ages, slogans, ids…)."""
+    s, e = m.start("num"), m.end()
+    num = m.group("num")
+    left = text[s - 1] if s else ""
+    right = text[e] if e < len(text) else ""
+    arabic = num[0].isdigit() or num[0] in "０１２３４５６７８９"
+    if unit is None:
+        # A bare number counts only with a magnitude (约21万) or a word share.
+        if not m.group("mag") or not arabic and not m.group("pre"):
+            return True
+        if right and (right in CN_CHARS or right.isdigit()):
+            return True
+    elif unit.kind in ("date", "age"):
+        return True
+    elif unit.kind == "duration" and not re.search(r"时长|时数|工时|时间", text[max(0, s - 8):s]):
+        return True
+    if any(text.endswith(w, 0, m.start()) for w in ORDINAL_BEFORE):
+        return True
+    if arabic:
+        if left in LEFT_GLUE or left.isascii() and left.isalnum():
+            return True
+        if right in RIGHT_GLUE or right.isascii() and right.isalpha():
+            return True
+        nxt = text[m.end("num"):m.end("num") + 2]
+        if not m.group("range") and len(nxt) == 2 and nxt[0] in "-—–:：/.．" and nxt[1].isdigit():
+            return True
+        digits = len(re.sub(r"\D", "", num))
+        if digits >= 7 and (unit is None or unit.kind != "money"):
+            return True
+        if RE_ID_CONTEXT.search(text, max(0, s - 14), s):
+            return True
+        if len(num) == 4 and num[:2] in ("19", "20") and right == "年":
+            return True
+    else:
+        if left and left in CN_CHARS:      # 十一五, 一一对应
+            return True
+        if len(num) > 1 and all(c in CN_DIGIT for c in num):
+            return True                    # 六一节, 二〇二四: digit strings, not counts
+        if _is_single_cn(num) and not m.group("mag") and not m.group("mid") \
+                and not (num in "万千百" and (m.group("pre") or m.group("post"))):
+            if unit is None or unit.kind not in ("area", "money", "weight", "length"):
+                return True
+        if num in "万千百亿" and not (m.group("pre") or m.group("post") or m.group("mid")):
+            return True
+        if _in_short_quote(text, s):
+            return True
+    if m.group("range"):
+        low = _number(num)
+        high = _number(m.group("num2"))
+        if low is None or high is None or high < low or high <= 10 or high > 10 * max(low, 1):
+            return True   # rule parameters (留1—2名…值班), not reports
+    return False
+
+
+def _in_short_quote(text: str, pos: int) -> bool:
+    """Inside a short “…” (a slogan or method name: “三个不放松”, “一老一小”)."""
+    open_ = text.rfind("“", max(0, pos - 12), pos)
+    if open_ < 0 or text.rfind("”", open_, pos) >= 0:
+        return False
+    close = text.find("”", pos, open_ + 13)
+    return close >= 0
+
+
+def _unit_at(text: str, m: re.Match) -> Unit | None:
+    """The measure word after the number, unless it begins a noun (人员, 家庭, 支部)."""
+    surface = m.group("unit")
+    if not surface:
+        return None
+    if _nouns_re().match(text, m.start("unit")):
+        return None
+    return units()[surface]
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every reported quantity in ``text`` (read the simplified text), in order.
+
+    >>> [q.span for q in find_quantities("2024年，召开会议6次，覆盖群众600余人，“三会一课”")]
+    ['6次', '600余人']
+    """
+    found: list[Quantity] = []
+    taken = bytearray(len(text) + 1)
+    for m in RE_HALF.finditer(text):
+        _add(found, taken, Quantity(m.start(), m.end(), m.group(), 50, "%",
+                                    QUALIFIER_APPROX.get(m.group("pre") or "", "about"), "ratio"))
+    for m in RE_PERCENT.finditer(text):
+        q = _percent(text, m)
+        if q:
+            _add(found, taken, q)
+    for m in _quantity_re().finditer(text):
+        q = _quantity(text, m)
+        if q:
+            _add(found, taken, q)
+    return sorted(found, key=lambda q: q.start)
+
+
+def _add(found: list[Quantity], taken: bytearray, q: Quantity) -> None:
+    if any(taken[q.start:q.end]):
+        return
+    taken[q.start:q.end] = b"\x01" * (q.end - q.start)
+    found.append(q)
+
+
+def _percent(text: str, m: re.Match) -> Quantity | None:
+    s = m.start("num") if m.group("num") else m.start()
+    left = text[s - 1] if s else ""
+    if m.group("num") and (left in LEFT_GLUE or left.isascii() and left.isalnum()):
+        return None
+    if m.group("tenth"):
+        if m.start() and text[m.start() - 1] in CN_CHARS + "第":
+            return None
+        value = _number(m.group("tenth"))
+        value = None if value is None else value * 10
+    else:
+        value = _number(m.group("num") or m.group("cn"))
+    if value is None:
+        return None
+    approx = "exact"
+    for g in ("pre", "mid", "tail"):
+        if m.groupdict().get(g):
+            approx = QUALIFIER_APPROX.get(m.group(g), approx)
+            break
+    return Quantity(m.start(), m.end(), m.group(), _tidy(value), "%", approx, "ratio")
+
+
+def _quantity(text: str, m: re.Match) -> Quantity | None:
+    unit = _unit_at(text, m)
+    end = m.end("unit") if unit else max(m.end("num"), m.end("mid"), m.end("mag"), m.end("post"))
+    if m.group("tail") and (unit or m.group("tail").startswith("/")):
+        end = m.end("tail")
+    if _declined(text, m, unit):
+        return None
+    value = _value(m)
+    if value is None or value == 0:
+        return None
+    approx = _approx(m)
+    if not unit and m.group("post") in ("把", "来"):
+        end = m.end("post")
+    start = m.start()
+    unit_name, kind = (unit.unit, unit.kind) if unit else ("", "")
+    if unit and unit.surface in ("万元", "亿元"):
+        value = _tidy(value * CN_BIG[unit.surface[0]])
+    return Quantity(start, end, text[start:end], value, unit_name, approx, kind)

@@ -1,0 +1,130 @@
+"""corpus.meta (+ the header layout in corpus.clean): title, published, source from scraped text."""
+from __future__ import annotations
+
+import json
+import unicodedata
+
+import pytest
+
+from conftest import DEV, SEEDS, needs_shared
+from corpus.clean import article_from_text
+from corpus.meta import clean_title, find_published, find_source, published_from_url
+
+
+def _norm(value):
+    # score.py: exact match after NFKC and whitespace removal
+    return None if value is None else "".join(unicodedata.normalize("NFKC", value).split())
+
+
+def _urls():
+    urls = {}
+    for line in (DEV / "urls.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        cols = line.split("\t")
+        urls[cols[0]] = cols[1]
+    return urls
+
+
+def _gold(folder):
+    with open(folder / "gold.jsonl", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+@needs_shared
+def test_title_published_source_on_seeds_and_dev():
+    urls = _urls()
+    gold = _gold(SEEDS) + _gold(DEV)
+    hits = {"title": 0, "published": 0, "source": 0}
+    misses = []
+    for g in gold:
+        folder = SEEDS if g["id"].startswith("seed") else DEV
+        raw = (folder / f"{g['id']}.txt").read_text(encoding="utf-8")
+        article = article_from_text(g["id"], raw, urls.get(g["id"]))
+        for key in hits:
+            ok = _norm(getattr(article, key)) == _norm(g[key])
+            hits[key] += ok
+            if not ok:
+                misses.append((g["id"], key, getattr(article, key), g[key]))
+    n = len(gold)
+    assert hits["title"] / n >= 0.95, misses
+    assert hits["published"] / n >= 0.95, misses
+    assert hits["source"] / n >= 0.9, misses
+
+
+# fmt: off
+URL_CASES = [
+    ("http://szb.eyesnews.cn/pc/cont/202506/10/content_154024.html",         "2025-06-10"),
+    ("http://www.zh.gov.cn/art/2020/7/16/art_1229033707_50770189.html",      "2020-07-16"),
+    ("http://paper.people.com.cn/zgcsb/html/2022-08/01/content_25931944.htm", "2022-08-01"),
+    ("http://nxlgbj.gov.cn/ycfn/yxzyfwxm/202501/t20250109_963000.html",      "2025-01-09"),
+    ("https://www.sc.chinanews.com.cn/bwbd/2024-05-29/210309.html",          "2024-05-29"),
+    ("http://cdcn.org.cn/article/23285",                                      None),
+    ("https://xiexiebang.com/a11/201905146/03cb863ab9ac4173.html",            None),
+    ("http://example.cn/202513/45/x.html",                                    None),   # no such date
+    (None,                                                                    None),
+]
+HEADER_CASES = [
+    (["2024-07-12 19:15:27    来源:中国应急安全网"],                "2024-07-12", "中国应急安全网"),
+    (["文章來源: 紅星網  時間: 2023-04-21 16:07"],                 "2023-04-21", "红星网"),
+    (["2024年05月29日 19:11 来源:中新网四川 编辑:尧欣雨"],         "2024-05-29", "中新网四川"),
+    (["2022-4-27 10:56| 发布者: 老干部之家| 查看: 325| 评论: 0|来自: 江苏常州市钟楼区永红街道党工委"],
+                                                                  "2022-04-27", "江苏常州市钟楼区永红街道党工委"),
+    (["2024-05-27", "作者:", "来源:", "大众日报"],                  "2024-05-27", "大众日报"),
+    (["發布日期:2024年12月12日 來源: 四川省巴中市南江縣關工委、縣委老干局 作者: 謝楊"],
+                                                                  "2024-12-12", "四川省巴中市南江县关工委、县委老干局"),
+    (["作者: 退休第五支部   审核人: 潘文东   文章来源:    点击数:   发布时间: 2023-05-20"], "2023-05-20", None),
+    (["来源: NULL 发布时间:2016-01-19"],                            "2016-01-19", None),
+    (["时间:2024-05-11"],                                           "2024-05-11", None),
+]
+OUTLET_CASES = [
+    ("本文来自投稿,作者:时遇,不代表食养源立场,如若转载,请注明出处",          "食养源"),
+    ("即日起,《晚晴》雜志與中共遵義市委老干部局聯合推出專題報道。",            "晚晴"),
+    ("我们将在“酒泉老干部”微信平台择优编发先进典型。",                        "酒泉老干部"),
+    ("近期,《人民日报》刊发文章,对志愿服务先进事迹进行宣传报道。",              None),
+]
+TITLE_CASES = [
+    ("实施“双融双助”工程 推动离退休干部党建融入城乡发展 泰安市岱岳区委老干部局、区离退休干部党工委",
+     "实施“双融双助”工程 推动离退休干部党建融入城乡发展"),
+    ("四川省南江縣打造“老黨員工作室”品牌 助力城鄉基層治理", "四川省南江縣打造“老黨員工作室”品牌 助力城鄉基層治理"),
+    ("原标题:【党建引领开新局】凤庆县:“银发”绽芳华", "【党建引领开新局】凤庆县:“银发”绽芳华"),
+    ("发挥“五老”优势助力乡村振兴 成都启动“银龄行动”", "发挥“五老”优势助力乡村振兴 成都启动“银龄行动”"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("url, expected", URL_CASES)
+def test_published_from_url(url, expected):
+    assert published_from_url(url) == expected
+
+
+@pytest.mark.parametrize("header, published, source", HEADER_CASES)
+def test_header_published_and_source(header, published, source):
+    assert find_published(header) == published
+    assert find_source(header) == source
+
+
+@pytest.mark.parametrize("lead, source", OUTLET_CASES)
+def test_outlet_named_without_label(lead, source):
+    assert find_source([], [lead]) == source
+
+
+@pytest.mark.parametrize("line, title", TITLE_CASES)
+def test_clean_title(line, title):
+    assert clean_title(line) == title
+
+
+def test_other_articles_dates_are_not_the_date():
+    raw = ("曲靖市党建引领基层治理三年活动\n\n近年来,麒麟区着力构建老干部工作格局。\n\n"
+           "本文来自投稿,不代表食养源立场\n上一篇 2023-07-26 14:02\n下一篇 2023-07-26 14:08\n")
+    article = article_from_text("x", raw)
+    assert article.published is None
+    assert article.source == "食养源"
+    assert article.title == "曲靖市党建引领基层治理三年活动"
+
+
+def test_body_first_file_has_no_title_and_url_date():
+    raw = "本报讯(通讯员 杨小旗 徐冰洁)6月7日,退休党支部组织委员在社区走了一圈。\n支部把10个党小组建在楼栋。"
+    article = article_from_text("x", raw, url="http://szb.eyesnews.cn/pc/cont/202506/10/content_1.html")
+    assert article.title is None
+    assert article.published == "2025-06-10"
+    assert article.source is None
+    assert article.text.startswith("6月7日")

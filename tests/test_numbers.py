@@ -1,0 +1,132 @@
+"""Quantities: the number parser (properties) and a table of hard cases that grows with every bug."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from extract.numbers import cn_to_number, find_quantities, parse_number
+
+CN_DIGITS = "零一二三四五六七八九"
+
+
+def to_chinese(n: int) -> str:
+    """Test oracle: 0 < n < 10**8 → Chinese numeral (一百二十, 三万零五, 十五)."""
+    def below_10k(k: int) -> str:
+        out, zero = "", False
+        for value, name in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+            d, k = divmod(k, value)
+            if d:
+                if zero:
+                    out += "零"
+                out += CN_DIGITS[d] + name
+                zero = False
+            elif out:
+                zero = True
+        return out
+    high, low = divmod(n, 10000)
+    text = (below_10k(high) + "万" if high else "")
+    if low:
+        text += ("零" if high and low < 1000 else "") + below_10k(low)
+    return text[1:] if text.startswith("一十") else text
+
+
+@given(st.integers(min_value=1, max_value=10**9))
+def test_parse_number_arabic_roundtrip(n):
+    assert parse_number(str(n)) == (n, "exact")
+
+
+@given(st.integers(min_value=1, max_value=10**6))
+def test_parse_number_fullwidth_like_ascii(n):
+    full = str(n).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert parse_number(full) == parse_number(str(n))
+
+
+@given(st.integers(min_value=1, max_value=99_999_999))
+def test_cn_to_number_roundtrip(n):
+    assert cn_to_number(to_chinese(n)) == n
+
+
+@given(st.integers(min_value=1, max_value=99_999), st.sampled_from(["余", "多"]))
+def test_over_qualifiers(n, q):
+    assert parse_number(f"{n}{q}") == (n, "over")
+    assert parse_number(f"{n}{q}万") == (n * 10_000, "over")
+
+
+@given(st.integers(min_value=1, max_value=9999))
+def test_wan_multiplies(n):
+    assert parse_number(f"{n}万")[0] == n * 10_000
+    assert parse_number(f"超{n}万") == (n * 10_000, "over")
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=40))
+def test_find_quantities_never_raises_and_spans_hold(s):
+    for q in find_quantities(s):
+        assert s[q.start:q.end] == q.span
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet="的了和在成立开展，。、“”", max_size=15),
+       st.integers(min_value=1, max_value=99_999),
+       st.sampled_from(["个", "名", "支", "人次", "户", "次", "场", "件", "元", "%"]),
+       st.text(alphabet="的了和在活动群众，。", max_size=15))
+def test_find_quantities_in_context(a, n, unit, b):
+    text = f"{a}{n}{unit}{b}"
+    spans = [(q.span, q.value) for q in find_quantities(text)]
+    assert (f"{n}{unit}", n) in spans
+    for q in find_quantities(text):
+        assert text[q.start:q.end] == q.span
+
+
+def test_parse_number_rejects_words():
+    with pytest.raises(ValueError):
+        parse_number("党支部")
+
+
+# fmt: off
+CASES = [
+    # text, [(span, value, unit, approx)]
+    ("成立离退休党支部和党小组47个", [("47个", 47, "个", "exact")]),
+    ("居民集资534萬多元", [("534萬多元", 5340000, "元", "over")]),
+    ("覆盖超5万人次", [("超5万人次", 50000, "人次", "over")]),
+    ("占百分之八十", [("百分之八十", 80, "%", "exact")]),
+    ("两千余人次参加", [("两千余人次", 2000, "人次", "over")]),
+    ("近70亩荒坡地", [("近70亩", 70, "亩", "under")]),
+    ("30余万人", [("30余万人", 300000, "人", "over")]),
+    ("跟着捡万把块钱!", [("万把块钱", 10000, "元", "about")]),
+    ("管理人口约21万。", [("约21万", 210000, "", "about")]),
+    ("租金超40萬/年的", [("超40萬/年", 400000, "", "over")]),
+    ("的人约占一半", [("约占一半", 50, "%", "about")]),
+    ("老同志学员上万人", [("上万人", 10000, "人", "over")]),
+    ("带动近万名群众", [("近万名", 10000, "名", "under")]),
+    ("受益人群达4.9万余人次", [("4.9万余人次", 49000, "人次", "over")]),
+    ("成立25至30个小组", [("25至30个", 25, "个", "over")]),
+    ("成立十余支队伍", [("十余支", 10, "支", "over")]),
+    ("一百二十名老党员", [("一百二十名", 120, "名", "exact")]),
+    ("两亩地流转", [("两亩", 2, "亩", "exact")]),
+    ("占36.1%", [("36.1%", 36.1, "%", "exact")]),
+    ("招募２０名志愿者", [("２０名", 20, "名", "exact")]),
+    ("筹措1,200元", [("1,200元", 1200, "元", "exact")]),
+    ("5部门40名老干部", [("5部门", 5, "个", "exact"), ("40名", 40, "名", "exact")]),
+    ("累计义工服务时长超725日", [("超725日", 725, "日", "over")]),
+    ("超八成党员", [("超八成", 80, "%", "over")]),
+    ("100人左右", [("100人左右", 100, "人", "about")]),
+    ("配备1名联络员", [("1名", 1, "名", "exact")]),           # 配备: 备 is not an ICP marker
+    ("其中80岁以上29人", [("29人", 29, "人", "exact")]),
+    # not facts
+    ("2024年,召开会议", []), ("6月7日上午", []), ("平均年龄66岁", []), ("第三支部", []),
+    ("学习二十大精神", []), ("落实三会一课制度", []), ("树牢“四个意识”", []), ("“三个不放松”工作法", []),
+    ("“六好”党支部", []), ("发挥“五老”作用", []), ("依托“1+8+16+59+N”的", []), ("15分钟服务圈", []),
+    ("近2年解决", []), ("每周开展", []), ("49年党龄", []), ("在党50年", []), ("一个党员就是一面旗帜", []),
+    ("一套人马两块牌", []), ("留1—2名社区干部值班", []), ("电话:13812345678个", []), ("版次:SA21", []),
+    ("时间:2024-05-11 10:56", []), ("三层门面房", []), ("五级党组织", []), ("两条线", []),
+    ("在六一节、端午节", []), ("一对一结对", []), ("“一老一小”", []), ("十带头", []),
+    ("占36.1%70-8043人", [("36.1%", 36.1, "%", "exact")]),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("text, expected", CASES)
+def test_find_quantities_cases(text, expected):
+    got = [(q.span, q.value, q.unit, q.approx) for q in find_quantities(text)]
+    assert got == expected

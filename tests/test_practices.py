@@ -1,0 +1,207 @@
+"""Practices (一是…, （一）, run-in headings) and named methods, on hand-written snippets and gold."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import DEV, SEEDS, UNLABELED, needs_shared
+from corpus.article import Article
+from corpus.script import simplify
+from extract.practices import MAX_TITLE, extract_practices, find_named_methods
+
+LEAD = "近年来，某街道党工委坚持以党建为引领，把社区所需、群众所盼与老同志所能所愿结合起来，搭建平台、拓宽载体，推动银发力量发光出彩。"
+BODY = "根据离退休干部党员特点，不断完善支部学习流程，定期制定学习计划，采取分散阅读与集中学习讨论相结合的方法，提高学习效率。"
+
+
+def article(text: str) -> Article:
+    return Article(id="t", text=text, simplified=simplify(text))
+
+
+def titles(text: str) -> list[str]:
+    return [p.title for p in extract_practices(article(text))]
+
+
+# fmt: off
+PRACTICE_CASES = [
+    # 一是… items inside a paragraph opened by a group heading: the group heading is not a practice
+    (LEAD + "\n“党建引领”强统筹，组织共建破壁垒。牢牢把握组织共建这一关键。一是扩大精准覆盖。" + BODY
+     + "二是加强同频共振。" + BODY,
+     ["扩大精准覆盖", "加强同频共振"]),
+    # 一、 section lines group 一是 items; the 一是 items are the practices
+    (LEAD + "\n一、多措并举，强化思想政治引领\n镇党委把加强政治建设作为首要任务。\n一是完善学习制度。" + BODY
+     + "二是丰富活动内容。" + BODY + "\n二、搭建平台，引导发挥优势作用\n一是分享学习成果。" + BODY,
+     ["完善学习制度", "丰富活动内容", "分享学习成果"]),
+    # （一） items under 二、主要做法, written inline; 一、背景动因 frames the article
+    (LEAD + " 一、背景动因 " + BODY + " 二、主要做法 （一）组织联建融入。" + BODY + "\n（二）阵地平台融入。持续打造",
+     ["组织联建融入", "阵地平台融入"]),
+    # numbered run-in headings with bodies and no sub-items: whole sentence kept, comma included
+    (LEAD + "\n一、积极开展政治理论学习。" + BODY + "\n二、加强组织建设，关心关爱党员。" + BODY,
+     ["积极开展政治理论学习", "加强组织建设，关心关爱党员"]),
+    # 1. and 1、 numbered items
+    (LEAD + "\n1.健全工作机制。" + BODY + "\n2、拓展服务内容。" + BODY, ["健全工作机制", "拓展服务内容"]),
+    # bold run-in headings opening paragraphs
+    (LEAD + "\n加强组织领导。" + BODY + "\n坚持党建引领。" + BODY + "\n夯实阵地建设。" + BODY,
+     ["加强组织领导", "坚持党建引领", "夯实阵地建设"]),
+    # one run-in heading is enough when it opens with a heading verb (text cut off after it)
+    (LEAD + "\n聚焦组织设置，提升支部向心力。" + BODY, ["聚焦组织设置，提升支部向心力"]),
+    # a run-in group heading followed by run-in sub-headings inside the same paragraph
+    (LEAD + "\n与涉老组织活动相融合。组建法制宣讲团，让银发党员传党音。" + BODY
+     + "打造银发爱心驿站，让银发党员献余热。" + BODY,
+     ["组建法制宣讲团，让银发党员传党音", "打造银发爱心驿站，让银发党员献余热"]),
+    # a heading line grouping run-in items is not a practice; the items are
+    (LEAD + "\n街居干部工作在网格\n" + BODY + "\n一沉到底。" + BODY + "\n两单纪实。" + BODY,
+     ["一沉到底", "两单纪实"]),
+    # a heading line of two spaced phrases with its own body
+    (LEAD + "\n支部领办 擦亮特色品牌\n" + BODY + "\n" + BODY, ["支部领办 擦亮特色品牌"]),
+    # 第一，… ordinals
+    (LEAD + "\n第一，完善服务机制。" + BODY + "第二，匹配服务职能。" + BODY, ["完善服务机制", "匹配服务职能"]),
+    # traditional script: matched and titled in simplified
+    (LEAD + "\n堅持學習教育不放松，筑牢理想信念。一是創新學習模式“有力度”。" + BODY
+     + "二是堅持線下送學“有溫度”。" + BODY,
+     ["创新学习模式“有力度”", "坚持线下送学“有温度”"]),
+    # a long lead clause is cut at its first comma
+    (LEAD + "\n一是通过组织专题辅导、座谈交流、现场观摩等多种形式，深入开展党史学习教育。" + BODY
+     + "二是建立健全学习制度。" + BODY,
+     ["通过组织专题辅导、座谈交流、现场观摩等多种形式", "建立健全学习制度"]),
+    # news story: short sentences and quotes are not headings
+    ("3月29日，由市民政局主办的文艺演出在养老院举行。\n活动现场气氛热烈。老人们纷纷表示感谢。\n"
+     "“我们很开心！”张大爷说。" + BODY, []),
+    # a list of reasons inside one sentence is not a set of practices
+    (LEAD + "\n工作中也存在困难：一是年龄偏大，二是居住分散，组织活动不便。" + BODY, []),
+    # image file names, decimals and photo captions are not items or headings
+    (LEAD + "\n1.png\n" + BODY + "\n3.0版实现多维度精准帮扶，效果明显。" + BODY
+     + "\n年轻人教老年人使用智能手机。张斌 摄\n" + BODY, []),
+    # a table of contents is not a list of practices
+    (LEAD + "\n1.创造美好教育 共享美好生活 ..............................3\n"
+     "2.新时代老年大学发展探讨 ..............................9\n", []),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("text, expected", PRACTICE_CASES)
+def test_extract_practices_cases(text, expected):
+    assert titles(text) == expected
+
+
+def test_practice_span_covers_heading_and_body():
+    text = LEAD + "\n一是完善学习制度。" + BODY + "二是丰富活动内容。" + BODY + "\n下一段落。"
+    first, second = extract_practices(article(text))
+    assert text[first.start:first.end] == "一是完善学习制度。" + BODY
+    assert text[second.start:second.end] == "二是丰富活动内容。" + BODY
+    assert first.themes == ()
+
+
+def test_section_spans_reach_the_next_section():
+    text = LEAD + "\n（一）组织联建融入\n" + BODY + "\n" + BODY + "\n（二）阵地平台融入\n" + BODY
+    first, second = extract_practices(article(text))
+    assert text[first.start:first.end].rstrip("\n") == "（一）组织联建融入\n" + BODY + "\n" + BODY
+    assert text[second.start:].startswith("（二）")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["一是", "二是", "（一）", "（二）", "一、", "二、", "1.", "2、", "。", "，",
+                                 "\n", "加强组织领导", "坚持党建引领", BODY[:30], "“双融双助”", " "]),
+                max_size=40))
+def test_extract_practices_offsets_hold_on_any_mix(parts):
+    text = "".join(parts)
+    if not text.strip():
+        return
+    a = article(text)
+    for p in extract_practices(a):
+        assert 0 <= p.start < p.end <= len(text)
+        assert p.title and len(p.title) <= MAX_TITLE
+        assert p.title in a.plain[p.start:p.end] or p.title.startswith(a.plain[p.start:p.end].strip()[:2])
+
+
+# fmt: off
+METHOD_CASES = [
+    ("积极探索“三个不放松”工作法，推进“六好”党支部建设。", ["三个不放松", "六好"]),
+    ("以“美在金秋”老党员之家建设为抓手。", ["美在金秋"]),
+    ("探索创新“‘三会一课’+互联网”会议机制。", ["三会一课+互联网"]),
+    ("巢湖市全面推行一线工作法，探索街道力量下沉。", ["一线"]),
+    ("坚持“请进来、走出去”，让学习“热”起来。", ["请进来、走出去"]),
+    ("引导老同志坚定拥护“两个确立”、坚决做到“两个维护”，利用“学习强国”平台学习。", []),
+    ("成立“银发先锋”志愿服务队，评选“金牌调解员”，筑起“人民防线”。", ["银发先锋"]),
+    ("成立“心·天心”志愿服务队56支，举办“浓情粽飘香·积善一家亲”活动。", []),
+    ("學習發揚新時代“楓橋經驗”。", ["枫桥经验"]),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("text, expected", METHOD_CASES)
+def test_find_named_methods_cases(text, expected):
+    a = article(text)
+    methods = find_named_methods(a)
+    assert [m.name for m in methods] == expected
+    for m in methods:
+        assert 0 <= m.start < m.end <= len(text)
+
+
+# --- gold ---------------------------------------------------------------------------------
+
+def bigrams(s: str) -> list[str]:
+    s = "".join(ch for ch in s if ch.isalnum())
+    return [s[i:i + 2] for i in range(len(s) - 1)] or [s]
+
+
+def dice(a: str, b: str) -> float:
+    x, y = bigrams(a), bigrams(b)
+    common = sum(min(x.count(g), y.count(g)) for g in set(x))
+    return 2 * common / (len(x) + len(y))
+
+
+def practices_f1(folder) -> float:
+    """Micro F1 of practice titles, greedy matching at bigram Dice ≥ 0.5 (as score.py)."""
+    from cli import article_from_source
+    from corpus.read import read_source
+
+    tp = n_gold = n_pred = 0
+    for line in (folder / "gold.jsonl").read_text(encoding="utf-8").splitlines():
+        gold = json.loads(line)
+        a = article_from_source(read_source(str(folder / f"{gold['id']}.txt")))
+        pred = [p.title for p in extract_practices(a)]
+        wanted = [p["title"] for p in gold["practices"]]
+        n_gold, n_pred = n_gold + len(wanted), n_pred + len(pred)
+        pairs = sorted(((dice(g, p), i, j) for i, g in enumerate(wanted) for j, p in enumerate(pred)),
+                       reverse=True)
+        used_g, used_p = set(), set()
+        for d, i, j in pairs:
+            if d >= 0.5 and i not in used_g and j not in used_p:
+                used_g.add(i), used_p.add(j)
+                tp += 1
+    precision, recall = tp / max(n_pred, 1), tp / max(n_gold, 1)
+    return 2 * precision * recall / max(precision + recall, 1e-9)
+
+
+@needs_shared
+@pytest.mark.parametrize("folder, floor", [(SEEDS, 0.85), (DEV, 0.85)], ids=["seeds", "dev"])
+def test_practices_f1_floor(folder, floor):
+    assert practices_f1(folder) >= floor
+
+
+@needs_shared
+def test_unlabeled_practices_are_sane():
+    from cli import article_from_source
+    from corpus.errors import Declined
+    from corpus.read import read_source
+
+    paths = sorted(UNLABELED.glob("u-*.txt"))
+    assert paths
+    with_practices = 0
+    for path in paths:
+        try:
+            a = article_from_source(read_source(str(path)))
+        except Declined:
+            continue
+        practices = extract_practices(a)
+        with_practices += bool(practices)
+        for p in practices:
+            assert 0 <= p.start < p.end <= len(a.text)
+            assert 2 <= len(p.title) <= MAX_TITLE
+        for m in find_named_methods(a):
+            assert 0 <= m.start < m.end <= len(a.text)
+    # Most unlabeled pieces are news stories; a detector that fires everywhere is broken.
+    assert with_practices < len(paths) // 2

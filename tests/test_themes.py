@@ -1,0 +1,178 @@
+"""Themes: features, keyword rules, the shipped model, training and the CLI around them."""
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from click.testing import CliRunner
+
+from classify import themes
+from classify.themes import (ThemeModel, assign_themes, classify_text, featurize, label_by_rules,
+                             lead_clause, load_model, practice_text)
+from conftest import DEV, FIXTURES, SEEDS, UNLABELED, needs_shared
+from corpus.article import Article
+from extract.analysis import THEMES, Analysis, Practice, Region
+
+THEME_FIXTURES = FIXTURES / "themes" / "corpus"
+
+# fmt: off
+LEADS = [
+    ("二是加强同频共振。以党员联络服务站…", "加强同频共振"),
+    ("（三）建好用活老党员之家。整合资源", "建好用活老党员之家"),
+    ("加強組織領導：成立領導小組", "加強組織領導"),
+    ("", ""),
+]
+RULE_CASES = [
+    ("组建志愿服务队，开展助老志愿活动。", ("志愿服务",)),
+    ("一是建好老党员之家。整合闲置场所建成活动室12个。", ("阵地建设",)),
+    ("老党员参与网格巡逻，调解矛盾纠纷。", ("基层治理",)),
+    ("五老宣讲团走进校园，为青少年讲红色故事。", ("关心下一代",)),
+    ("依托老年大学开设书画、合唱课程。", ("文化养老",)),
+    ("今天天气很好。", ()),
+]
+ITEMS = [
+    ("一是建好老党员之家。整合闲置场所建成活动室和老年活动中心，为老同志提供活动场地。", "阵地建设"),
+    ("二是组建银发志愿服务队。志愿者常年参与社区公益服务，奉献余热。", "志愿服务"),
+    ("三是关心下一代。组织五老走进学校，为青少年和中小学生讲述红色故事。", "关心下一代"),
+    ("四是助力乡村振兴。老专家指导合作社发展特色产业，带动群众致富增收。", "助力发展"),
+    ("五是调解矛盾纠纷。老党员参与网格管理，化解邻里纠纷，提升基层治理水平。", "基层治理"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("text, expected", LEADS)
+def test_lead_clause(text, expected):
+    assert lead_clause(text) == expected
+
+
+def test_featurize_ngrams_lead_and_keywords():
+    feats = featurize("一是建好之家。开展志愿服务", 2)
+    assert {"建", "之家", "^建好", "#志愿服务", "^#之家"} <= set(feats)
+    assert not any(ch.isdigit() or ch in "。，" for f in feats for ch in f)
+
+
+@pytest.mark.parametrize("text, expected", RULE_CASES)
+def test_label_by_rules(text, expected):
+    assert label_by_rules(text) == expected
+
+
+def test_keyword_table_themes_are_known():
+    assert {t for t, _, _ in themes.keyword_table()} == set(THEMES)
+
+
+@pytest.mark.parametrize("text, theme", ITEMS)
+def test_shipped_model_dominant_theme(text, theme):
+    got = classify_text(text)
+    assert got[0] == theme and 1 <= len(got) <= 2 and set(got) <= set(THEMES)
+
+
+def test_shipped_model_is_small_and_loads():
+    assert themes.MODEL_PATH.stat().st_size < 600_000
+    model = load_model()
+    assert model is not None and model.themes == THEMES
+    again = ThemeModel.from_json(json.loads(json.dumps(model.to_json())))
+    text = ITEMS[0][0]
+    assert list(again.scores(text).round(6)) == list(model.scores(text).round(6))
+
+
+def test_missing_model_falls_back_to_rules(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="classify.themes"):
+        assert load_model(tmp_path / "none.json.gz") is None
+    assert "missing" in caplog.text
+    # The rule labeller stands in: classify_text and assign_themes keep working.
+    assert label_by_rules(ITEMS[1][0], min_score=0.5)[0] == "志愿服务"
+
+
+def make_article(text: str) -> Article:
+    return Article(id="t-1", text=text, simplified=text)
+
+
+def test_assign_themes_practices_then_article_union():
+    text = "\n".join(t for t, _ in ITEMS[:3])
+    starts = [text.index(t) for t, _ in ITEMS[:3]]
+    practices = tuple(Practice(s, s + 8, t[2:8]) for s, (t, _) in zip(starts, ITEMS[:3]))
+    out = assign_themes(make_article(text), Analysis("t-1", Region(), practices=practices))
+    assert [p.themes[0] for p in out.practices] == ["阵地建设", "志愿服务", "关心下一代"]
+    union = []
+    for p in out.practices:
+        union += [t for t in p.themes if t not in union]
+    assert list(out.themes) == union
+
+
+def test_assign_themes_without_practices_uses_body():
+    out = assign_themes(make_article(ITEMS[3][0]), Analysis("t-1", Region()))
+    assert "助力发展" in out.themes and out.practices == ()
+
+
+def test_practice_text_extends_heading_to_item():
+    text = "一是建好阵地。整合资源建成活动室。二是开展志愿服务。组建服务队。\n下一段"
+    ps = (Practice(0, 6, "建好阵地"), Practice(text.index("二是"), text.index("二是") + 8, "开展志愿服务"))
+    assert practice_text(text, ps, 0) == "一是建好阵地。整合资源建成活动室。"
+    assert practice_text(text, ps, 1) == "二是开展志愿服务。组建服务队。"
+
+
+def test_train_themes_on_fixture_is_reproducible(tmp_path):
+    from cli import cli
+
+    runner = CliRunner()
+    outs = []
+    for k in range(2):
+        out = tmp_path / f"m{k}.json.gz"
+        res = runner.invoke(cli, ["train-themes", "--corpus", str(THEME_FIXTURES), "--relabel",
+                                  "--labels", str(tmp_path / "labels.jsonl"), "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    labels = [json.loads(line) for line in (tmp_path / "labels.jsonl").read_text("utf-8").splitlines()]
+    assert len(labels) == 16 and all(set(r) == {"article", "start", "end", "themes"} for r in labels)
+    model = load_model(tmp_path / "m0.json.gz")
+    assert classify_text("一是建好活动阵地。整合闲置场所建成老党员之家和活动室。", model)[0] == "阵地建设"
+
+
+def test_train_themes_reports_missing_corpus_texts(tmp_path):
+    from cli import cli
+
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text('{"article": "nope", "start": 0, "end": 5, "themes": ["组织建设"]}\n', "utf-8")
+    res = CliRunner().invoke(cli, ["train-themes", "--corpus", str(tmp_path), "--labels", str(labels),
+                                   "-o", str(tmp_path / "m.json.gz")])
+    assert res.exit_code != 0 and "nope.txt" in res.output
+
+
+@needs_shared
+def test_shipped_labels_are_references_into_the_unlabeled_corpus():
+    from classify.train import read_labels
+
+    labels = read_labels()
+    assert len(labels) > 400
+    for r in labels:
+        assert set(r) == {"article", "start", "end", "themes"} and 1 <= len(r["themes"]) <= 2
+        raw = (UNLABELED / f"{r['article']}.txt").read_text("utf-8")
+        assert 0 <= r["start"] < r["end"] <= len(raw)
+
+
+@needs_shared
+def test_gold_theme_floors():
+    from classify.train import evaluate
+
+    tallies = evaluate(load_model(), [SEEDS, DEV])
+    assert tallies["article"].micro()["F1"] >= 0.85
+    assert tallies["gold_title"].micro()["F1"] >= 0.80
+
+
+def test_search_and_facts_filter_by_theme(tmp_path):
+    from cli import cli
+
+    db = str(tmp_path / "t.db")
+    runner = CliRunner()
+    res = runner.invoke(cli, ["ingest", str(THEME_FIXTURES), "--db", db])
+    assert res.exit_code == 0, res.output
+    hits = runner.invoke(cli, ["search", "老党员", "--theme", "助力发展", "--db", db, "--format", "jsonl"])
+    ids = {json.loads(line)["id"] for line in hits.output.splitlines() if line.startswith("{")}
+    assert "f-003" in ids and "f-004" not in ids
+    none = runner.invoke(cli, ["search", "老党员", "--theme", "关心下一代", "--db", db, "--format", "jsonl"])
+    assert "f-003" not in none.output
+    facts = runner.invoke(cli, ["facts", "--theme", "关心下一代", "--db", db, "--format", "jsonl"])
+    rows = [json.loads(line) for line in facts.output.splitlines() if line.startswith("{")]
+    assert {r["article_id"] for r in rows} == {"f-002"} and any(r["value"] == 36 for r in rows)
