@@ -21,12 +21,12 @@ from classify.themes import assign_themes
 from corpus import store
 from corpus.article import Article
 from corpus.clean import article_from_html, article_from_text
-from corpus.errors import BadInput, Declined
-from corpus.read import Source, iter_inputs, read_source
+from corpus.errors import Declined
+from corpus.read import Source, iter_inputs, read_source, source_id
 from extract.analysis import Analysis, METRICS, THEMES
 from extract.hanlp_backend import BACKENDS, BackendUnavailable, HanlpBackend, load_backend
 from extract.pipeline import analyse
-from extract.record import to_record
+from extract.record import empty_record, to_record
 
 logger = logging.getLogger("wrmine")
 DEFAULT_DB = "wrmine.db"
@@ -127,7 +127,7 @@ def ingest_paths(db, paths: list[str], urls: dict[str, str] | None = None,
                 store.record_skip(db, exc.stage, os.path.abspath(path), str(exc))
                 result["skipped"].append((path, str(exc)))
             except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
-                logger.exception("unexpected error on %s", path)
+                logger.info("unexpected error on %s", path, exc_info=True)
                 reason = f"internal error: {type(exc).__name__}: {exc}"
                 store.record_skip(db, "internal", os.path.abspath(path), reason)
                 result["skipped"].append((path, reason))
@@ -175,10 +175,13 @@ def predict(files, urls_path, output, backend_name):
             source = read_source(path)
             article = article_from_source(source, urls.get(source.id))
             record = to_record(article, process(article, backend))
-        except Declined as exc:
-            click.echo(f"skipped {path}: {exc}", err=True)
+        except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
+            reason = str(exc) if isinstance(exc, Declined) else f"internal error: {type(exc).__name__}: {exc}"
+            logger.info("skipped %s", path, exc_info=not isinstance(exc, Declined))
+            click.echo(f"skipped {path}: {reason}", err=True)
             failures += 1
-            continue
+            # Still one line per input, so that every file has its (empty) prediction.
+            record = empty_record(source_id(path), urls.get(source_id(path)))
         output.write(json.dumps(record, ensure_ascii=False) + "\n")
     if failures:
         click.echo(f"{failures} file(s) skipped", err=True)
@@ -299,8 +302,11 @@ def demo(db_path):
         click.echo(f"{row['id']}  {row['title'] or '(no title)'}")
         click.echo(f"    place: {place}   facts: {n}   themes: {'、'.join(row['themes']) or '-'}")
     click.echo("\nFacts by metric:")
+    per_metric: dict[str, list[str]] = {}
     for g in store.group_facts(db, "metric"):
-        click.echo(f"    {g['metric']:<14}{g['unit']:<4}{g['facts']:>4} facts")
+        per_metric.setdefault(g["metric"], []).append(f"{g['facts']}×{g['unit']}")
+    for metric, units in per_metric.items():
+        click.echo(f"    {metric:<14}{' '.join(units)}")
     click.echo("\nTry next:")
     click.echo(f"    wrmine search 党建 --db {db_path}")
     click.echo(f"    wrmine facts --metric teams --db {db_path}")

@@ -44,3 +44,10 @@ def to_record(article: Article, analysis: Analysis) -> dict:
         "named_methods": [m.name for m in analysis.named_methods],
         "themes": list(analysis.themes),
     }
+
+
+def empty_record(article_id: str, url: str | None = None) -> dict:
+    """The gold-format line of an input that yielded no article (empty, binary, no body)."""
+    return {"id": article_id, "url": url, "title": None, "published": None, "source": None,
+            "region": {"province": None, "city": None, "county": None, "town": None},
+            "facts": [], "practices": [], "named_methods": [], "themes": []}

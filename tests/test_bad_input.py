@@ -108,3 +108,16 @@ def test_decode_text_truncated_utf8():
 def test_read_source_directory(tmp_path):
     with pytest.raises(BadInput, match="directory"):
         read_source(str(tmp_path))
+
+
+def test_predict_keeps_one_line_per_input(tmp_path):
+    import json
+
+    folder = make_inputs(tmp_path / "in")
+    result = CliRunner().invoke(cli, ["predict", str(folder)])
+    assert result.exit_code == 0
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [r["id"] for r in lines] == ["binary", "blank", "empty", "gbk", "good", "image", "truncated"]
+    by_id = {r["id"]: r for r in lines}
+    assert by_id["empty"]["facts"] == [] and by_id["good"]["facts"]
+    assert "skipped" in result.stderr and "empty file" in result.stderr
