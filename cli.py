@@ -22,7 +22,7 @@ from corpus import store
 from corpus.article import Article
 from corpus.clean import article_from_html, article_from_text
 from corpus.errors import Declined
-from corpus.read import Source, iter_inputs, read_source, source_id
+from corpus.read import Source, iter_inputs, iter_sources, source_id
 from extract.analysis import Analysis, METRICS, THEMES
 from extract.hanlp_backend import BACKENDS, BackendUnavailable, HanlpBackend, load_backend
 from extract.pipeline import analyse
@@ -45,8 +45,9 @@ def open_store(db_path: str):
 
 def article_from_source(source: Source, url: str | None = None) -> Article:
     """Clean one read input into an Article (raises Declined)."""
+    url = url or source.url
     if source.kind == "html":
-        return article_from_html(source.id, source.data, url=url)
+        return article_from_html(source.id, source.data, url=url, http_charset=source.http_charset)
     return article_from_text(source.id, source.text, url=url)
 
 
@@ -84,12 +85,15 @@ def read_urls(path: str | None) -> dict[str, str]:
     if not path:
         return {}
     urls = {}
-    with open(path, encoding="utf-8-sig") as fh:
-        for i, line in enumerate(fh):
-            cols = line.rstrip("\r\n").split("\t")
-            if len(cols) < 2 or (i == 0 and cols[0].strip().lower() == "id"):
-                continue
-            urls[cols[0].strip()] = cols[1].strip()
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            for i, line in enumerate(fh):
+                cols = line.rstrip("\r\n").split("\t")
+                if len(cols) < 2 or (i == 0 and cols[0].strip().lower() == "id"):
+                    continue
+                urls[cols[0].strip()] = cols[1].strip()
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path}: not a UTF-8 TSV file (id<TAB>url per line)") from None
     return urls
 
 
@@ -108,6 +112,8 @@ def ingest_paths(db, paths: list[str], urls: dict[str, str] | None = None,
     urls = urls or {}
     result = {"ingested": 0, "skipped": [], "duplicates": 0}
     files = list(iter_inputs(paths))
+    if not files:
+        raise click.ClickException(f"no input files (.txt, .html, .warc) in {' '.join(paths)}")
     bar = click.progressbar(files, label="ingesting", file=sys.stderr) if show_progress else None
     iterator = bar if bar is not None else files
     try:
@@ -115,26 +121,38 @@ def ingest_paths(db, paths: list[str], urls: dict[str, str] | None = None,
             bar.__enter__()
         for path in iterator:
             try:
-                source = read_source(path)
-                article = article_from_source(source, urls.get(source.id))
-                analysis = process(article, backend)
-                duplicate_of = store.find_duplicate(db, article)
-                store.save_article(db, article, analysis, path=os.path.abspath(path),
-                                   duplicate_of=duplicate_of)
-                result["ingested"] += 1
-                result["duplicates"] += bool(duplicate_of)
-            except Declined as exc:
+                for source in iter_sources(path):
+                    _ingest_source(db, source, path, urls, backend, result)
+            except Declined as exc:  # the file itself cannot be read
                 store.record_skip(db, exc.stage, os.path.abspath(path), str(exc))
                 result["skipped"].append((path, str(exc)))
-            except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
-                logger.info("unexpected error on %s", path, exc_info=True)
-                reason = f"internal error: {type(exc).__name__}: {exc}"
-                store.record_skip(db, "internal", os.path.abspath(path), reason)
-                result["skipped"].append((path, reason))
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
     return result
+
+
+def _ingest_source(db, source: Source, path: str, urls: dict[str, str],
+                   backend: HanlpBackend | None, result: dict) -> None:
+    """Clean, analyse and store one source; a failure is recorded in ``skips`` and counted."""
+    key = source.url or os.path.abspath(path)
+    try:
+        url = urls.get(source.id)
+        source = store.unique_source_id(db, source, key)
+        article = article_from_source(source, url)
+        analysis = process(article, backend)
+        duplicate_of = store.find_duplicate(db, article)
+        store.save_article(db, article, analysis, path=key, duplicate_of=duplicate_of)
+        result["ingested"] += 1
+        result["duplicates"] += bool(duplicate_of)
+    except Declined as exc:
+        store.record_skip(db, exc.stage, key, str(exc))
+        result["skipped"].append((source.url or path, str(exc)))
+    except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
+        logger.info("unexpected error on %s", key, exc_info=True)
+        reason = f"internal error: {type(exc).__name__}: {exc}"
+        store.record_skip(db, "internal", key, reason)
+        result["skipped"].append((source.url or path, reason))
 
 
 @cli.command()
@@ -170,21 +188,33 @@ def predict(files, urls_path, output, backend_name):
     backend = open_backend(backend_name)
     urls = read_urls(urls_path)
     failures = 0
-    for path in iter_inputs(list(files)):
+    inputs = list(iter_inputs(list(files)))
+    if not inputs:
+        raise click.ClickException(f"no input files (.txt, .html, .warc) in {' '.join(files)}")
+    for path in inputs:
         try:
-            source = read_source(path)
-            article = article_from_source(source, urls.get(source.id))
-            record = to_record(article, process(article, backend))
+            for source in iter_sources(path):
+                output.write(json.dumps(predict_source(source, urls, backend), ensure_ascii=False) + "\n")
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
             reason = str(exc) if isinstance(exc, Declined) else f"internal error: {type(exc).__name__}: {exc}"
             logger.info("skipped %s", path, exc_info=not isinstance(exc, Declined))
             click.echo(f"skipped {path}: {reason}", err=True)
             failures += 1
             # Still one line per input, so that every file has its (empty) prediction.
-            record = empty_record(source_id(path), urls.get(source_id(path)))
-        output.write(json.dumps(record, ensure_ascii=False) + "\n")
+            output.write(json.dumps(empty_record(source_id(path), urls.get(source_id(path))),
+                                    ensure_ascii=False) + "\n")
     if failures:
         click.echo(f"{failures} file(s) skipped", err=True)
+
+
+def predict_source(source: Source, urls: dict[str, str], backend: HanlpBackend | None) -> dict:
+    """The gold-format line for one source; an input that yields no article gets an empty line."""
+    try:
+        article = article_from_source(source, urls.get(source.id))
+    except Declined as exc:
+        click.echo(f"skipped {source.url or source.path}: {exc}", err=True)
+        return empty_record(source.id, urls.get(source.id) or source.url)
+    return to_record(article, process(article, backend))
 
 
 def context(text: str, simplified: str, query: str, width: int = 30) -> str:
@@ -202,7 +232,7 @@ def context(text: str, simplified: str, query: str, width: int = 30) -> str:
 @cli.command()
 @click.argument("query")
 @db_option
-@click.option("--limit", default=20, show_default=True, help="Maximum number of hits.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Maximum number of hits.")
 @click.option("--theme", type=click.Choice(THEMES), help="Only articles with this theme.")
 @click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
 def search(query, db_path, limit, theme, fmt):
@@ -257,7 +287,7 @@ FACT_COLUMNS = ["article_id", "span", "value", "unit", "approx", "subject", "met
 @click.option("--theme", type=click.Choice(THEMES), help="Only facts from articles with this theme.")
 @click.option("--article", help="Only facts from this article id.")
 @click.option("--group-by", type=click.Choice(list(store.GROUPS)), help="Sum and count per group and unit.")
-@click.option("--limit", type=int, help="Maximum number of facts.")
+@click.option("--limit", type=click.IntRange(min=1), help="Maximum number of facts.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True)
 def facts(db_path, metric, region, year, subject, theme, article, group_by, limit, fmt):
     """List facts (figures) with filters, or sums and counts with --group-by."""
@@ -382,6 +412,17 @@ def crawl(urls, db_path, delay, max_pages, max_depth, allow_private, config_path
         sites = load_sites(config_path)
     except SiteConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    from urllib.parse import urlsplit
+
+    for url in urls:
+        try:
+            parts = urlsplit(url)
+            parts.port  # raises ValueError for a malformed port
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise click.ClickException(f"{url!r}: not an http(s) URL with a host (e.g. https://www.gov.cn/xinwen/)")
     db = open_store(db_path)
     settings = FetchSettings(delay=delay, timeout=timeout, retries=retries, allow_private=allow_private)
     try:

@@ -103,6 +103,19 @@ class FoundLinks:
     pages: tuple[str, ...] = ()
 
 
+def link_url(href: str, base_url: str) -> str | None:
+    """Canonical absolute URL of a link, or None for a malformed one (``http://a.cn:80x/``):
+    one broken link on a page must not stop the crawl.
+
+    >>> link_url("../b.html", "http://a.cn/x/y.html"), link_url("http://[::1", "http://a.cn/")
+    ('http://a.cn/b.html', None)
+    """
+    try:
+        return canonical_url(href.strip(), base=base_url)
+    except ValueError:
+        return None
+
+
 def article_id(url: str) -> str:
     """Stable article id for a crawled page: host plus a short hash of the canonical URL.
 
@@ -144,16 +157,16 @@ def find_links(html: str, base_url: str, site: SiteConfig = DEFAULT_SITE) -> Fou
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
-        url = canonical_url(href, base=base_url)
-        if urlsplit(url).scheme not in ("http", "https"):
+        url = link_url(href, base_url)
+        if url is None or urlsplit(url).scheme not in ("http", "https"):
             continue
         text = " ".join((a.text_content() or a.get("title") or "").split())
         anchors.append((url, text, a))
     pages = _pager_links(root, anchors, base_url, site)
     page_set = set(pages) | {canonical_url(base_url)}
     if site.link_selector:
-        chosen = {canonical_url(a.get("href", ""), base=base_url)
-                  for a in _select(root, site.link_selector) if a.get("href")}
+        chosen = {link_url(a.get("href", ""), base_url)
+                  for a in _select(root, site.link_selector) if a.get("href")} - {None}
         articles = [u for u, _, _ in anchors if u in chosen and u not in page_set]
     else:
         articles = _article_links(anchors, page_set)
@@ -162,8 +175,8 @@ def find_links(html: str, base_url: str, site: SiteConfig = DEFAULT_SITE) -> Fou
 
 def _base_href(root, base_url: str) -> str:
     for base in root.iter("base"):
-        if base.get("href"):
-            return canonical_url(base.get("href"), base=base_url)
+        if base.get("href") and link_url(base.get("href"), base_url):
+            return link_url(base.get("href"), base_url)
     return base_url
 
 
@@ -207,8 +220,8 @@ def _pager_links(root, anchors, base_url: str, site: SiteConfig) -> list[str]:
     here = canonical_url(base_url)
     here_dir = urlsplit(here).path.rsplit("/", 1)[0]
     if site.next_selector:
-        pages = [canonical_url(a.get("href", ""), base=base_url)
-                 for a in _select(root, site.next_selector) if a.get("href")]
+        pages = [u for a in _select(root, site.next_selector) if a.get("href")
+                 if (u := link_url(a.get("href", ""), base_url))]
     else:
         pages = []
         for url, text, _ in anchors:
@@ -297,8 +310,8 @@ def parse_sitemap(root: ElementTree.Element, base_url: str) -> tuple[list[str], 
     pages, sitemaps = [], []
     target = sitemaps if _local(root.tag) == "sitemapindex" else pages
     for el in root.iter():
-        if _local(el.tag) == "loc" and el.text and el.text.strip():
-            target.append(canonical_url(el.text.strip(), base=base_url))
+        if _local(el.tag) == "loc" and el.text and (url := link_url(el.text, base_url)):
+            target.append(url)
     return pages, sitemaps
 
 
@@ -313,12 +326,13 @@ def parse_feed(root: ElementTree.Element, base_url: str) -> list[str]:
             if name == "link":
                 href = child.get("href") if child.get("href") else (child.text or "").strip()
                 if href and child.get("rel", "alternate") == "alternate":
-                    urls.append(canonical_url(href, base=base_url))
+                    if url := link_url(href, base_url):
+                        urls.append(url)
                     break
         else:
             guid = next((c for c in item if _local(c.tag) == "guid" and (c.text or "").startswith("http")), None)
-            if guid is not None:
-                urls.append(canonical_url(guid.text.strip(), base=base_url))
+            if guid is not None and (url := link_url(guid.text, base_url)):
+                urls.append(url)
     return urls
 
 

@@ -217,4 +217,11 @@ def _literal_replacements(data: bytes) -> int:
 def _looks_utf16(data: bytes) -> bool:
     """UTF-16 without a BOM: every other byte of ASCII markup is NUL."""
     head = data[:200]
-    return len(head) >= 8 and head.count(b"\x00") * 3 > len(head)
+    if len(head) < 8:
+        return False
+    # NULs in the high bytes of one parity, text in the other: a run of NULs alone is binary.
+    even, odd = head[0::2], head[1::2]
+    for zeros, text in ((even, odd), (odd, even)):
+        if zeros.count(0) * 3 > len(zeros) * 2 and text.count(0) * 4 < len(text):
+            return True
+    return False

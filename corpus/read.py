@@ -2,19 +2,26 @@
 
 ``iter_inputs(paths)`` walks files and directories; ``read_source(path)`` returns a Source
 with the decoded text (scraped ``.txt``) or the raw bytes (``.html``), or raises BadInput
-with a one-line reason. Decoding of HTML bytes is ``corpus.decode``'s job.
+with a one-line reason; ``iter_sources(path)`` also opens web archives (``.warc``,
+``.warc.gz``), one Source per archived HTML page. Decoding of HTML bytes is ``corpus.decode``'s job.
 """
 from __future__ import annotations
 
+import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from corpus.decode import looks_binary
 from corpus.errors import BadInput
 
+logger = logging.getLogger(__name__)
+RE_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml")
+WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 MAX_INPUT_BYTES = 60 * 1024 * 1024
 # Files the gold corpus keeps beside each article: not articles themselves.
 IGNORED_SUFFIXES = (".clean.txt", ".gold.txt")
@@ -30,12 +37,14 @@ class Source:
     text: str = ""       # decoded text for kind == "text"
     data: bytes = b""    # raw bytes for kind == "html"
     encoding: str | None = None
+    url: str | None = None           # the page URL, when the input records it (WARC)
+    http_charset: str | None = None  # the charset of the archived HTTP header (WARC)
 
 
 def source_id(path: str | os.PathLike) -> str:
     """The article id of a file: its name without the suffix (``dev-001.txt`` → ``dev-001``)."""
     name = Path(path).name
-    for suffix in HTML_SUFFIXES + TEXT_SUFFIXES:
+    for suffix in HTML_SUFFIXES + TEXT_SUFFIXES + WARC_SUFFIXES:
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return Path(path).stem
@@ -54,21 +63,10 @@ def iter_inputs(paths: list[str]) -> Iterator[str]:
                     low = name.lower()
                     if low.endswith(IGNORED_SUFFIXES):
                         continue
-                    if low.endswith(TEXT_SUFFIXES + HTML_SUFFIXES):
+                    if low.endswith(TEXT_SUFFIXES + HTML_SUFFIXES + WARC_SUFFIXES):
                         yield os.path.join(root, name)
         else:
             yield p
-
-
-def looks_binary(data: bytes) -> bool:
-    """True for bytes that are no text in any encoding we read (NULs, many control bytes)."""
-    head = data[:8192]
-    if not head:
-        return False
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return True
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
-    return controls / len(head) > 0.05
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -77,8 +75,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
     >>> decode_text("党建".encode("gbk"))
     ('党建', 'gb18030')
     """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", "replace"), "utf-8-sig"
+    # A UTF-8 BOM stays in the text as U+FEFF (the cleaner drops it), so that offsets index
+    # the file as read with encoding="utf-8", which is how the gold and the scorer read it.
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", "replace"), "utf-16"
     try:
@@ -125,7 +123,8 @@ def read_source(path: str) -> Source:
     if looks_binary(data):
         raise BadInput("binary file, not text or HTML")
     low = path.lower()
-    if low.endswith(HTML_SUFFIXES) or (not low.endswith(TEXT_SUFFIXES) and _sniff_html(data)):
+    # A .txt that holds a saved page is still a page.
+    if low.endswith(HTML_SUFFIXES) or _sniff_html(data):
         return Source(sid, path, "html", data=data)
     text, enc = decode_text(data)
     if not text.strip():
@@ -136,3 +135,62 @@ def read_source(path: str) -> Source:
 def _sniff_html(data: bytes) -> bool:
     head = data[:2048].lstrip().lower()
     return head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head
+
+
+def iter_sources(path: str) -> Iterator[Source]:
+    """The Sources in one input file: itself, or each archived HTML page of a WARC file.
+
+    Raises BadInput for an unreadable file; a WARC file that breaks off half-way yields the
+    pages before the break and then raises BadInput saying where it broke.
+    """
+    if not path.lower().endswith(WARC_SUFFIXES):
+        yield read_source(path)
+        return
+    yield from _iter_warc(path)
+
+
+def _iter_warc(path: str) -> Iterator[Source]:
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    from corpus.crawl import article_id
+
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(16)
+    except FileNotFoundError:
+        raise BadInput("no such file") from None
+    except OSError as exc:
+        raise BadInput(f"cannot read: {exc.strerror or exc}") from None
+    # warcio skips over junk with warnings instead of failing: check the magic ourselves.
+    if not magic.startswith((b"WARC/", b"\x1f\x8b", b"filedesc://")):
+        raise BadInput("not a WARC file (no WARC/ or gzip header)")
+    pages = 0
+    try:
+        with open(path, "rb") as fh:
+            for record in ArchiveIterator(fh, arc2warc=True):
+                if record.rec_type not in ("response", "resource"):
+                    continue
+                http = record.http_headers
+                if http is not None and not http.get_statuscode().startswith("2"):
+                    continue
+                ctype = (http.get_header("Content-Type") if http is not None
+                         else record.rec_headers.get_header("Content-Type")) or ""
+                if "html" not in ctype.lower():
+                    continue
+                data = record.content_stream().read(MAX_INPUT_BYTES + 1)
+                if len(data) > MAX_INPUT_BYTES:
+                    logger.warning("%s: skipped an archived page over %d bytes", path, MAX_INPUT_BYTES)
+                    continue
+                # A record whose bytes stop before its Content-Length: the file was cut off.
+                if getattr(record.raw_stream, "limit", 0):
+                    raise BadInput(f"WARC file broken off after {pages} page(s): last record truncated")
+                url = record.rec_headers.get_header("WARC-Target-URI") or ""
+                match = RE_CHARSET.search(ctype)
+                pages += 1
+                yield Source(article_id(url) if url else f"{source_id(path)}-{pages}", path, "html",
+                             data=data, url=url or None, http_charset=match.group(1) if match else None)
+    except ArchiveLoadFailed as exc:
+        raise BadInput(f"not a readable WARC file after {pages} page(s): {str(exc).splitlines()[0]}") from None
+    except (OSError, EOFError, ValueError) as exc:
+        raise BadInput(f"WARC file broken off after {pages} page(s): {type(exc).__name__}") from None

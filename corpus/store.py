@@ -12,10 +12,11 @@ phrase of its spaced characters. A traditional query is simplified first, so 黨
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -27,6 +28,7 @@ from corpus.reposts import REPOST_THRESHOLD, band_keys, similarity
 from corpus.script import simplify
 
 if TYPE_CHECKING:
+    from corpus.read import Source
     from extract.analysis import Analysis
 
 MIGRATIONS = Migrations("wrmine")
@@ -128,6 +130,17 @@ def clear_skip(db: sqlite_utils.Database, key: str) -> None:
 
 
 CHILD_TABLES = ("facts", "practices", "practice_themes", "article_themes", "named_methods")
+
+
+def unique_source_id(db: sqlite_utils.Database, source: "Source", key: str) -> "Source":
+    """The source, with its id made unique when another file or URL already holds that id
+    (``a/x.txt`` and ``b/x.txt`` both have the stem ``x``): ``x`` then becomes ``x-1f2e3d4c``
+    for the second one, derived from its path, so re-ingesting it keeps the same id."""
+    row = db.execute("SELECT path FROM articles WHERE id = ?", [source.id]).fetchone()
+    if row is None or row[0] in (None, key):
+        return source
+    suffix = hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
+    return replace(source, id=f"{source.id}-{suffix}")
 
 
 def find_duplicate(db: sqlite_utils.Database, article: Article) -> str | None:
@@ -260,8 +273,10 @@ def search(db: sqlite_utils.Database, query: str, limit: int = 20,
 FACT_FILTERS = {
     "metric": "f.metric = ?",
     "year": "f.year = ?",
-    "subject": "f.subject LIKE '%' || ? || '%'",
-    "region": "(a.province = ? OR a.city = ? OR a.county = ? OR a.town = ?)",
+    "subject": "f.subject LIKE '%' || ? || '%' ESCAPE '\\'",
+    # A prefix of a full name at any level: 贵州 finds 贵州省, 毕节 finds 毕节市.
+    "region": "(a.province LIKE ? || '%' ESCAPE '\\' OR a.city LIKE ? || '%' ESCAPE '\\' "
+              "OR a.county LIKE ? || '%' ESCAPE '\\' OR a.town LIKE ? || '%' ESCAPE '\\')",
     "theme": "f.article_id IN (SELECT article_id FROM article_themes WHERE theme = ?)",
     "article": "f.article_id = ?",
 }
@@ -272,6 +287,15 @@ GROUPS = {
 }
 
 
+def like_escape(value: str) -> str:
+    """Escape LIKE wildcards so that user text matches literally.
+
+    >>> like_escape("100%_x")
+    '100\\\\%\\\\_x'
+    """
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _fact_where(filters: dict) -> tuple[str, list]:
     # A repost's facts are the original's facts: count them once.
     clauses = [] if filters.get("article") else ["a.duplicate_of IS NULL"]
@@ -279,15 +303,10 @@ def _fact_where(filters: dict) -> tuple[str, list]:
     for key, value in filters.items():
         if value is None:
             continue
-        if key == "region":
-            value = simplify(value)
-            clauses.append(FACT_FILTERS[key])
-            params += [value] * 4
-        else:
-            if key == "subject":
-                value = simplify(value)
-            clauses.append(FACT_FILTERS[key])
-            params.append(value)
+        if key in ("region", "subject"):
+            value = like_escape(simplify(value.strip()))
+        clauses.append(FACT_FILTERS[key])
+        params += [value] * FACT_FILTERS[key].count("?")
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 

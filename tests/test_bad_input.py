@@ -21,6 +21,7 @@ def make_inputs(folder):
     (folder / "blank.txt").write_bytes(b"  \n\r\n ")
     (folder / "binary.txt").write_bytes(bytes(range(256)) * 40)
     (folder / "gbk.txt").write_bytes(ARTICLE.encode("gbk"))
+    (folder / "utf16.txt").write_bytes(ARTICLE.encode("utf-16"))
     (folder / "truncated.html").write_bytes(
         ("<html><body><div><p>" + ARTICLE + "</p><p>未完").encode("utf-8"))
     (folder / "image.html").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 500)
@@ -32,10 +33,10 @@ def test_batch_with_bad_files(tmp_path):
     db = str(tmp_path / "t.db")
     result = CliRunner().invoke(cli, ["ingest", str(folder), str(tmp_path / "missing.txt"), "--db", db])
     assert result.exit_code == 0, result.output
-    assert "3 ingested" in result.output  # good, gbk, truncated.html
+    assert "4 ingested" in result.output  # good, gbk, utf16, truncated.html
     conn = sqlite3.connect(db)
     ids = {r[0] for r in conn.execute("SELECT id FROM articles")}
-    assert ids == {"good", "gbk", "truncated"}
+    assert ids == {"good", "gbk", "utf16", "truncated"}
     skips = {r[0].rsplit("/", 1)[-1]: r[1] for r in conn.execute("SELECT key, reason FROM skips")}
     assert skips["empty.txt"] == "empty file"
     assert skips["blank.txt"] == "empty file"
@@ -95,7 +96,22 @@ def test_existing_data_kept_when_reingest_fails(tmp_path, monkeypatch):
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16"])
 def test_decode_text_encodings(encoding):
     text, _ = decode_text(ARTICLE.encode(encoding))
-    assert text == ARTICLE
+    assert text.lstrip("\ufeff") == ARTICLE
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_predict_offsets_index_the_file_as_read(tmp_path, encoding):
+    import json
+
+    path = tmp_path / "bom.txt"
+    path.write_bytes(("标题\n" + ARTICLE).encode(encoding))
+    result = CliRunner().invoke(cli, ["predict", str(path)])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    as_read = path.read_bytes().decode("utf-8" if encoding == "utf-8-sig" else "utf-16")
+    assert record["facts"], result.output
+    for f in record["facts"]:
+        assert as_read[f["start"]:f["end"]] == f["span"]
 
 
 def test_decode_text_truncated_utf8():
@@ -117,7 +133,7 @@ def test_predict_keeps_one_line_per_input(tmp_path):
     result = CliRunner().invoke(cli, ["predict", str(folder)])
     assert result.exit_code == 0
     lines = [json.loads(x) for x in result.stdout.splitlines()]
-    assert [r["id"] for r in lines] == ["binary", "blank", "empty", "gbk", "good", "image", "truncated"]
+    assert [r["id"] for r in lines] == ["binary", "blank", "empty", "gbk", "good", "image", "truncated", "utf16"]
     by_id = {r["id"]: r for r in lines}
     assert by_id["empty"]["facts"] == [] and by_id["good"]["facts"]
     assert "skipped" in result.stderr and "empty file" in result.stderr

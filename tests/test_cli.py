@@ -17,7 +17,8 @@ from cli import SAMPLES_DIR, cli
 def sample_db(tmp_path_factory):
     """A database with the five bundled sample articles ingested."""
     db = tmp_path_factory.mktemp("cli") / "samples.db"
-    result = CliRunner().invoke(cli, ["ingest", str(SAMPLES_DIR), "--db", str(db)])
+    result = CliRunner().invoke(cli, ["ingest", str(SAMPLES_DIR), "--db", str(db),
+                                      "--urls", str(SAMPLES_DIR / "urls.tsv")])
     assert result.exit_code == 0, result.output
     return str(db)
 
@@ -59,7 +60,7 @@ def test_search_finds_chinese_words(sample_db, query, expected_id):
 def test_search_context_shows_match(sample_db):
     out = run("search", "美在金秋", "--db", sample_db, "--format", "jsonl", "--limit", "1")
     hit = json.loads(out.splitlines()[0])
-    assert "美在金秋" in hit["context"] or "美在金秋" in hit["context"].replace("(", "")
+    assert hit["id"] == "seed-003" and "“美在金秋”" in hit["context"]
 
 
 def test_search_no_hits(sample_db):
@@ -107,7 +108,8 @@ def test_export_articles_jsonl(sample_db):
     for r in rows:
         assert r["text"] and isinstance(r["themes"], list)
         assert {"url", "title", "published", "source", "province"} <= r.keys()
-    assert rows[1]["url"] is None or rows[1]["url"].startswith("http")
+    assert rows[1]["url"] == "https://www.xiayuan17.com.cn/yszs/95128.html"  # from the bundled urls.tsv
+    assert rows[3]["source"] == "红星网" and rows[3]["published"] == "2023-04-21"
 
 
 @pytest.mark.parametrize("table", ["facts", "practices"])
@@ -165,3 +167,43 @@ def test_reposts_are_recognised(tmp_path):
     assert hits == ["a"]
     ids = {json.loads(x)["article_id"] for x in run("facts", "--db", db, "--format", "jsonl").splitlines()}
     assert ids == {"a", "d"}
+
+
+def test_same_file_name_in_two_folders_keeps_both(tmp_path):
+    for sub, sample in (("a", "seed-003.txt"), ("b", "seed-004.txt")):
+        (tmp_path / sub).mkdir()
+        shutil.copy(SAMPLES_DIR / sample, tmp_path / sub / "x.txt")
+    db = str(tmp_path / "s.db")
+    run("ingest", str(tmp_path / "a"), str(tmp_path / "b"), "--db", db)
+    run("ingest", str(tmp_path / "a"), str(tmp_path / "b"), "--db", db)  # stable ids on re-ingest
+    rows = sqlite3.connect(db).execute("SELECT id, path FROM articles ORDER BY path").fetchall()
+    assert len(rows) == 2 and rows[0][0] == "x" and rows[1][0].startswith("x-")
+
+
+@pytest.mark.parametrize("args, expect", [
+    (["--subject", "%"], 0),             # LIKE wildcards match literally
+    (["--subject", "_"], 0),
+    (["--region", "长沙"], None),        # a short name matches the full name (长沙市)
+    (["--region", "長沙市天心區"], 0),   # not a prefix of any level
+])
+def test_facts_filters_match_literally(sample_db, args, expect):
+    rows = run("facts", "--db", sample_db, "--format", "jsonl", *args).splitlines()
+    if expect is None:
+        assert rows and all(json.loads(r)["city"] == "长沙市" for r in rows)
+    else:
+        assert len(rows) == expect
+
+
+@pytest.mark.parametrize("args, message", [
+    (["facts", "--limit", "0"], "Invalid value for '--limit'"),
+    (["predict", "EMPTY"], "no input files"),
+    (["ingest", "EMPTY"], "no input files"),
+    (["predict", "--urls", "LATIN1", str(SAMPLES_DIR / "seed-000.txt")], "not a UTF-8 TSV"),
+])
+def test_clear_errors(tmp_path, args, message):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "urls.tsv").write_bytes("id\turl\nx\thttp://a.cn/é\n".encode("latin-1"))
+    args = [{"EMPTY": str(tmp_path / "empty"), "LATIN1": str(tmp_path / "urls.tsv")}.get(a, a) for a in args]
+    result = CliRunner().invoke(cli, args + (["--db", str(tmp_path / "d.db")] if args[0] in ("facts", "ingest") else []))
+    assert result.exit_code != 0
+    assert message in result.output

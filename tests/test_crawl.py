@@ -424,3 +424,25 @@ def test_crawl_real_gbk_pages_without_charset(site, fresh_db):
         gold_chars = {c for c in gold if "\u4e00" <= c <= "\u9fff"}
         assert "\ufffd" not in text, pid
         assert len(gold_chars & set(text)) / len(gold_chars) > 0.9, pid
+
+
+def test_malformed_links_are_skipped_not_fatal():
+    from corpus.crawl import find_links
+
+    html = ("<html><body><ul>"
+            "<li><a href='http://a.cn:80x/bad.html'>某县召开老干部工作推进会部署全年重点任务</a></li>"
+            "<li><a href='http://[::1'>某县老干部志愿服务队开展走访慰问活动</a></li>"
+            "<li><a href='/news/2024/t20240501_1.html'>某县离退休干部党支部开展主题党日活动</a></li>"
+            "</ul></body></html>")
+    links = find_links(html, "http://www.example.gov.cn/news/index.html")
+    assert links.articles == ("http://www.example.gov.cn/news/2024/t20240501_1.html",)
+
+
+@pytest.mark.parametrize("url", ["ftp://x.cn/", "http://a.cn:80x/", "notaurl", "http://[::1"])
+def test_crawl_refuses_bad_start_urls(tmp_path, url):
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    result = CliRunner().invoke(cli, ["crawl", url, "--db", str(tmp_path / "c.db")])
+    assert result.exit_code == 1 and "not an http(s) URL" in result.output

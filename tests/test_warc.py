@@ -1,0 +1,89 @@
+"""Web archives (.warc/.warc.gz) as input: one article per archived HTML page."""
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from cli import cli
+from corpus.errors import BadInput
+from corpus.read import iter_sources
+
+PAGE = ("<html><head><title>某县老干部工作</title></head><body><div class='nav'>首页 | 新闻</div>"
+        "<div class='article'><h1>某县：银发先锋助力基层治理</h1>"
+        "<p>近年来，某县组建老干部志愿服务队56支，开展活动120余场，服务群众超5万人。</p>"
+        "<p>一是强化组织引领。在原有基础上成立离退休党支部12个，覆盖党员800余名。</p>"
+        "<p>二是搭建服务平台。建成老党员之家30个，调解矛盾纠纷200余件。</p></div>"
+        "<div class='footer'>版权所有 ICP备12345678号</div></body></html>")
+
+
+def write_warc(path, gzip=True):
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=gzip)
+        records = [
+            ("http://news.example.cn/a/2024/0501/1.html", PAGE.encode("utf-8"), "text/html; charset=utf-8", "200 OK"),
+            # A GBK page whose header declares nothing: wrmine decodes it itself.
+            ("http://news.example.cn/a/2024/0502/2.html", PAGE.replace("56支", "57支").encode("gbk"), "text/html", "200 OK"),
+            ("http://news.example.cn/logo.png", b"\x89PNG\r\n\x1a\n", "image/png", "200 OK"),
+            ("http://news.example.cn/gone.html", b"<html>gone</html>", "text/html", "404 Not Found"),
+        ]
+        for url, body, ctype, status in records:
+            headers = StatusAndHeaders(status, [("Content-Type", ctype)], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body),
+                                                          http_headers=headers))
+
+
+@pytest.mark.parametrize("gzip, name", [(True, "crawl.warc.gz"), (False, "crawl.warc")])
+def test_iter_sources_reads_html_responses(tmp_path, gzip, name):
+    path = tmp_path / name
+    write_warc(path, gzip=gzip)
+    sources = list(iter_sources(str(path)))
+    assert [s.url for s in sources] == ["http://news.example.cn/a/2024/0501/1.html",
+                                        "http://news.example.cn/a/2024/0502/2.html"]
+    assert sources[0].http_charset == "utf-8" and sources[1].http_charset is None
+    assert len({s.id for s in sources}) == 2
+
+
+def test_ingest_warc_end_to_end(tmp_path):
+    path = tmp_path / "crawl.warc.gz"
+    write_warc(path)
+    db = str(tmp_path / "w.db")
+    result = CliRunner().invoke(cli, ["ingest", str(path), "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "2 ingested" in result.output
+    rows = [json.loads(x) for x in CliRunner().invoke(cli, ["export", "--db", db]).output.splitlines()]
+    assert {r["url"] for r in rows} == {"http://news.example.cn/a/2024/0501/1.html",
+                                        "http://news.example.cn/a/2024/0502/2.html"}
+    for r in rows:
+        assert "服务群众超5万人" in r["text"] and "ICP" not in r["text"]
+    conn = sqlite3.connect(db)
+    spans = {s for (s,) in conn.execute("SELECT span FROM facts")}
+    assert {"56支", "57支", "120余场", "超5万人"} <= spans
+
+
+def test_truncated_warc_keeps_earlier_pages(tmp_path):
+    path = tmp_path / "broken.warc.gz"
+    write_warc(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 2 // 3])
+    sources = []
+    with pytest.raises(BadInput, match="WARC"):
+        for s in iter_sources(str(path)):
+            sources.append(s)
+    assert len(sources) >= 1
+    db = str(tmp_path / "w.db")
+    result = CliRunner().invoke(cli, ["ingest", str(path), "--db", db])
+    assert result.exit_code == 0
+    assert "skipped" in result.output and "WARC" in result.output
+
+
+def test_not_a_warc(tmp_path):
+    path = tmp_path / "fake.warc"
+    path.write_text("this is not an archive\n" * 20)
+    with pytest.raises(BadInput, match="WARC"):
+        list(iter_sources(str(path)))
