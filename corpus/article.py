@@ -33,12 +33,17 @@ class RawMap:
     the clean text is the concatenation of raw[raw_start:raw_start+length] pieces, with
     inserted characters (paragraph separators the cleaner adds) mapped to the previous piece's end.
 
-    >>> m = RawMap(((0, 0, 1), (1, 9, 3)))   # "創(chuàng)新高" -> "創新高"
-    >>> m.to_raw(1), m.to_raw(3)
-    (9, 12)
+    >>> m = RawMap(((0, 0, 1), (1, 9, 2)))   # "創(chuàng)新高" -> "創新高"
+    >>> m.to_raw(1), m.to_raw(3), m.span_to_raw(1, 3)
+    (9, 11, (9, 11))
     """
 
     pieces: tuple[tuple[int, int, int], ...] = ()
+    _starts: tuple[int, ...] = field(init=False, repr=False, compare=False, default=())
+
+    def __post_init__(self) -> None:
+        # Built once: to_raw runs for every fact of every article.
+        object.__setattr__(self, "_starts", tuple(p[0] for p in self.pieces))
 
     @classmethod
     def identity(cls, length: int) -> "RawMap":
@@ -48,8 +53,7 @@ class RawMap:
         """Raw offset of clean offset ``pos`` (an end offset maps to the end of its piece)."""
         if not self.pieces:
             return pos
-        starts = [p[0] for p in self.pieces]
-        i = bisect.bisect_right(starts, pos) - 1
+        i = bisect.bisect_right(self._starts, pos) - 1
         if i < 0:
             return self.pieces[0][1]
         cs, rs, n = self.pieces[i]

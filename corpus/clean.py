@@ -284,6 +284,11 @@ def _check_text(text: str) -> None:
                        f"in the first {min(len(text), 100_000)}")
 
 
+def _next_text(lay: Layout, line: Line) -> str | None:
+    """The line after ``line`` (a headline's ``——`` subtitle, say), or None."""
+    return lay.lines[line.index + 1].text if line.index + 1 < len(lay.lines) else None
+
+
 def article_from_text(id: str, text: str, url: str | None = None) -> Article:
     """Build an Article from scraped text; offsets of the body map back into ``text``."""
     _check_text(text)
@@ -297,9 +302,9 @@ def article_from_text(id: str, text: str, url: str | None = None) -> Article:
     first_raw = text[lay.body[0].pieces[0][0]:lay.body[0].pieces[-1][0] + lay.body[0].pieces[-1][1]]
     return Article(
         id=id, text=body, url=url, raw=text,
-        title=meta.clean_title(lay.title.text) if lay.title else None,
+        title=meta.clean_title(meta.join_subtitle(lay.title.text, _next_text(lay, lay.title))) if lay.title else None,
         published=meta.find_published(header, url),
-        source=meta.find_source(header, lead, [ln.text for ln in lay.footer]),
+        source=meta.find_source(header, lead, [ln.text for ln in lay.footer], dateline=first_raw),
         author=meta.find_author(header, first_raw),
         simplified=simplify(body), raw_map=raw_map, content_hash=content_hash(body),
     )

@@ -51,6 +51,20 @@ def clean_title(line: str) -> str | None:
     return title if TITLE_MIN_CHARS <= len(title) <= TITLE_MAX_CHARS else None
 
 
+RE_SUBTITLE = re.compile(r"^\s*(?:——|--|—)\s*\S")
+
+
+def join_subtitle(title: str, next_line: str | None) -> str:
+    """A headline and the ``——`` subtitle line under it form one title.
+
+    >>> join_subtitle("银发生辉", "——某街道志愿服务纪事")
+    '银发生辉——某街道志愿服务纪事'
+    """
+    if next_line and RE_SUBTITLE.match(next_line) and len(title) + len(next_line.strip()) <= TITLE_MAX_CHARS:
+        return title.rstrip() + next_line.strip()
+    return title
+
+
 def looks_like_title(line: str) -> bool:
     """Shape of a headline line: short, no sentence punctuation, mostly Chinese."""
     cjk = sum(1 for c in line if "\u3400" <= c <= "\u9fff")
@@ -58,7 +72,8 @@ def looks_like_title(line: str) -> bool:
             and not re.search(r"[。！？!?；;]", line.rstrip("。"))
             and not line.startswith(("——", "--", "—"))
             and not RE_ENUMERATED_HEADING.match(line)
-            and not RE_NOT_TITLE.search(line))
+            and not RE_NOT_TITLE.search(line)
+            and not RE_PERIODICAL_LINE.match(simplify(line)))  # 桂林日报 over the headline
 
 
 # --- published -----------------------------------------------------------------------
@@ -125,6 +140,13 @@ OUTLET_RES: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
     r"《(?P<value>[^》]{2,12})》(?:杂志|期刊|周刊|月刊)",
     r"[“\"](?P<value>[^”\"]{2,12})[”\"](?:微信)?(?:微信平台|公众号|微信公众号)",
 ))
+# A newspaper named in the dateline (广州日报讯, 惠州日报讯); 本报讯 names none.
+RE_PAPER_DATELINE = re.compile(r"^\s*(?P<value>[\u4e00-\u9fff]{2,8}(?:日[报報]|晚[报報]|时[报報]|時報|商[报報]|晨[报報]|都市[报報]))[讯訊]")
+# A header line that is only a periodical's name (重庆市老年教育通讯): the outlet.
+RE_PERIODICAL_LINE = re.compile(r"^\s*(?P<value>[\u4e00-\u9fff]{2,12}(?:通讯|简报|日报|晚报|时报|周报))\s*$")
+# The first step of a breadcrumb names the site unless it is a 首页 (当前位置: 杰佳通 > 新闻中心).
+RE_BREADCRUMB_ROOT = re.compile(r"(?:当前位置|您的位置|你的位置|我的位置)\s*[:：]\s*(?P<value>[^\s>＞»/]{2,12})\s*[>＞»]")
+RE_NOT_SITE = re.compile(r"首页|主页|频道|home", re.I)
 # Words the gold drops from an outlet name.
 RE_SOURCE_SUFFIX = re.compile(r"(?:杂志社|杂志|微信平台|微信公众号|公众号|官网|网站)$")
 # Values that are not an outlet: empty labels, 本站/本网, bylines.
@@ -148,9 +170,11 @@ def normalise_source(value: str) -> str | None:
     return value
 
 
-def find_source(header: list[str], lead: list[str] = (), tail: list[str] = ()) -> str | None:
-    """Source from a 来源 label in the header (a bare ``来源:`` takes the next line), else an
-    outlet named in the lead paragraphs or the footer.
+def find_source(header: list[str], lead: list[str] = (), tail: list[str] = (),
+                dateline: str = "") -> str | None:
+    """Source, in this order: a 来源 label in the header (a bare ``来源:`` takes the next line);
+    a header line naming a periodical (重庆市老年教育通讯); a paper's dateline opening the lead
+    (广州日报讯); the site at the root of a breadcrumb; an outlet named in the lead or footer.
 
     >>> find_source(["2024-07-12 19:15:27    来源:中国应急安全网"])
     '中国应急安全网'
@@ -162,6 +186,16 @@ def find_source(header: list[str], lead: list[str] = (), tail: list[str] = ()) -
                 value = header[i + 1] if len(header[i + 1]) <= SOURCE_MAX_CHARS else ""
             if src := normalise_source(value):
                 return src
+    for line in header:
+        if m := RE_PERIODICAL_LINE.match(simplify(line)):
+            return normalise_source(m.group("value"))
+    # ``dateline``: the first body line as scraped, before cleaning deleted its 广州日报讯 byline.
+    if m := RE_PAPER_DATELINE.match(dateline or (lead[0] if lead else "")):
+        return normalise_source(m.group("value"))
+    for line in header:
+        m = RE_BREADCRUMB_ROOT.search(simplify(line))
+        if m and not RE_NOT_SITE.search(m.group("value")) and (src := normalise_source(m.group("value"))):
+            return src
     for line in list(lead) + list(tail):
         plain = simplify(line)
         for rx in OUTLET_RES:

@@ -29,12 +29,13 @@ DATA = Path(__file__).parent / "data"
 # Clause boundaries for the subject search (、 splits lists: 老人、未成年人 → 未成年人).
 CLAUSE_BREAKS = set("，,；;：:。！？!、（）()|\n\t 　【】[]《》")
 QUOTES = "“”‘’\"'「」『』"
+SPACES = " \u00a0"
 # Tokens stripped from the edges of a subject: framing, not what is counted.
 EDGE_WORDS = frozenset(
     "达 达到 共 共有 有 计 累计 合计 总计 为 是 约 约有 已 已有 现有 其中 目前 截至 截至目前 共计 "
     "全区 全市 全县 全镇 全省 全街道 该区 该市 该县 各类 各 各种 各项 等 及 和 与 了 的 "
     "先后 相继 分别 同时 还 并 均 都 新 再 又 多 余 仅 就 将 已经 一共 总共 年均 每年 每月 累计达 "
-    "多达 高达 达到了 壮大到 增至 增加到 超过 是 即".split()
+    "多达 高达 达到了 壮大到 增至 增加到 超过 是 即 全部 均已 都已".split()
 )
 NOUNISH = ("n", "vn", "j", "nz", "nt", "ns", "nr", "ng", "an", "l", "b", "m", "q", "x", "eng", "i")
 BREAK_TAGS = ("v", "d", "p", "c", "u", "r", "f", "t", "y", "e", "o", "z")
@@ -45,6 +46,15 @@ RE_TIME_FRAME = re.compile(
     r"截至|截止|目前|至今|现有|近[0-9一二两三四五六七八九十]+年|多年来|近年|今年|去年|每年|年均|此前"
 )
 RE_SUMMARY = re.compile(r"\s*(摘要|内容摘要|导读)[:：]")
+# N个镇…分别成立离退休干部党支部: the counted units each set up a branch (corpus README).
+RE_EACH_BRANCH = re.compile(
+    r"^[^，,。；;：:]{0,30}?(?:分别|各自|均)(?:成立|建立|组建|设立)了?[^，,。；;]{0,12}?"
+    r"(?:党支部|党组织|党小组|党总支)"
+)
+# 由…8名村民组建/组成: the people make up the team, so they are its members.
+RE_MEMBERS_OF = re.compile(r"^[^，,。；;]{0,12}?(?:组建|组成|共同组建)")
+# Units that measure size, not work: 占地23310平方米 is `other` whatever the subject.
+MEASURE_KINDS = ("area", "length", "weight")
 
 
 @lru_cache(maxsize=1)
@@ -59,6 +69,34 @@ def implied_units() -> dict[str, str]:
     """keyword before a bare number → its unit (``管理人口约21万`` → 人, ``资金200万`` → 元)."""
     with open(DATA / "implied_units.tsv", encoding="utf-8", newline="") as f:
         return {r["keyword"]: r["unit"] for r in csv.DictReader(f, delimiter="\t")}
+
+
+# A "sentence" in scraped text can be a whole page without punctuation: every fact would copy
+# all of it (10,000 numbers on one line made a 1 GB prediction). Past this length the sentence
+# is cut to a window around the figure, at clause punctuation where there is some.
+MAX_SENTENCE_CHARS = 300
+RE_CLAUSE_END = re.compile(r"[，,；;：:、]")
+
+
+def sentence_window(text: str, start: int, end: int, q_start: int, q_end: int,
+                    limit: int = MAX_SENTENCE_CHARS) -> tuple[int, int]:
+    """``(start, end)`` of the sentence, or of a window of at most ``limit`` characters
+    around the figure ``[q_start, q_end)`` inside it.
+
+    >>> t = "，".join(["开展活动%d场" % i for i in range(100)])
+    >>> a, b = sentence_window(t, 0, len(t), t.index("50场"), t.index("50场") + 3, limit=40)
+    >>> b - a <= 40 and "开展活动50场" in t[a:b]
+    True
+    """
+    if end - start <= limit:
+        return start, end
+    half = (limit - (q_end - q_start)) // 2
+    lo, hi = max(start, q_start - half), min(end, q_end + half)
+    cut = [m.end() for m in RE_CLAUSE_END.finditer(text, lo, q_start)]
+    lo = cut[0] if cut else lo
+    cut = [m.start() + 1 for m in RE_CLAUSE_END.finditer(text, q_end, hi)]
+    hi = cut[-1] if cut else hi
+    return lo, hi
 
 
 def extract_facts(article: Article) -> list[Fact]:
@@ -95,8 +133,8 @@ def extract_facts(article: Article) -> list[Fact]:
         facts.append(Fact(
             start=q.start, end=q.end, span=text[q.start:q.end], value=value, unit=unit,
             approx=q.approx, subject=subject,
-            metric=decide_metric(subject, unit, q, plain[left_bound:q.start]),
-            year=years[i], sentence=text[s.start:s.end].strip(),
+            metric=decide_metric(subject, unit, q, plain[left_bound:q.start], plain[q.end:s.end]),
+            year=years[i], sentence=text[slice(*sentence_window(text, s.start, s.end, q.start, q.end))].strip(),
         ))
         prev_end = q.end
         if subject and plain.startswith(subject, q.end):
@@ -189,7 +227,10 @@ def find_subject(plain: str, q: Quantity, left_bound: int, sent_end: int) -> str
         return not found or word_tags().get(found, "").startswith("v") and found in _words(found)
 
     if not q.unit:               # 租金超40万/年, 管理人口约21万: the subject comes first
-        return left() or _right_subject(plain, q, sent_end, left_empty)
+        right = _right_subject(plain, q, sent_end, left_empty)
+        if right and plain.startswith(right, q.end):
+            return right         # 录入12.3万常住人口数据: a noun glued to the number
+        return left() or right
     return _right_subject(plain, q, sent_end, left_empty) or left()
 
 
@@ -198,12 +239,17 @@ def _words(text: str) -> set[str]:
 
 
 def _clause(plain: str, start: int, end: int, step: int) -> str:
-    """Characters from ``start`` towards ``end`` up to the first clause break."""
+    """Characters from ``start`` towards ``end`` up to the first clause break; a typeset
+    space next to the number (``260 余名 党员``) is skipped, not a break."""
     if step > 0:
+        while start < end and plain[start] in SPACES:
+            start += 1
         i = start
         while i < end and plain[i] not in CLAUSE_BREAKS:
             i += 1
         return plain[start:i]
+    while start > end and plain[start - 1] in SPACES:
+        start -= 1
     i = start
     while i > end and plain[i - 1] not in CLAUSE_BREAKS:
         i -= 1
@@ -294,7 +340,9 @@ def _right_subject(plain: str, q: Quantity, sent_end: int,
             runs = _runs(after)
             if runs and runs[0][0] == 0:
                 return _join(runs[0][1]) or None
-            return None
+            first = _runs(before)
+            if not (first and first[0][0] == lead):
+                return None      # 28条线路所覆盖的: else the noun before the relative clause
         tokens = before
     runs = _runs(tokens)
     if not runs:
@@ -302,9 +350,13 @@ def _right_subject(plain: str, q: Quantity, sent_end: int,
     first_start, first = runs[0]
     if first_start > lead:
         return _join(runs[-1][1]) or None
-    if len(runs) > 1 and _head_metric(_join(first)) in (None, "other"):
+    if len(runs) > 1:
         second_start, second = runs[1]
-        if second_start == first_start + len(first) + 1 and _head_metric(_join(second)):
+        gap = first_start + len(first)
+        joined = _join(tokens[first_start:second_start + len(second)])
+        if second_start == gap + 1 and (
+                _head_metric(_join(first)) in (None, "other") and _head_metric(_join(second))
+                or _keyword_starts_before(joined, len(_join(second)))):
             # 乡村振兴“银龄”专项服务团: a verb inside the name, the head comes after it
             return _join(tokens[first_start:second_start + len(second)])
     return _join(first) or None
@@ -325,6 +377,9 @@ def _left_subject(plain: str, q: Quantity, left_bound: int) -> str | None:
 
 def _left_phrase(tokens: list[tuple[str, str]]) -> str | None:
     """The noun phrase ending a clause, after its last verb (``召开网络会议`` → ``网络会议``)."""
+    copula = [i for i, (w, _) in enumerate(tokens[:-1]) if w == "是"]
+    if copula:
+        tokens = tokens[copula[-1] + 1:]   # 计划是出演60场: what 是 introduces is counted
     while tokens and (tokens[-1][0] in EDGE_WORDS or tokens[-1][1].startswith(("d", "p", "r", "u", "c"))):
         tokens = tokens[:-1]
     while tokens and (tokens[0][0] in EDGE_WORDS or tokens[0][1].startswith(("t", "r", "p", "d", "f", "c", "u"))):
@@ -341,18 +396,28 @@ def _left_phrase(tokens: list[tuple[str, str]]) -> str | None:
     while phrase and phrase[0][0] in EDGE_WORDS:
         phrase = phrase[1:]
     subject = _join(phrase)
+    if len(subject) > 2 and subject.endswith("数") and _head_metric(subject[:-1]):
+        subject = subject[:-1]   # 退休党员数达1824名: the count's noun, not "number of"
     return subject or None
 
 
-def decide_metric(subject: str | None, unit: str, q: Quantity, before: str) -> str:
+def decide_metric(subject: str | None, unit: str, q: Quantity, before: str, after: str = "") -> str:
     """One of the twelve metrics: money → funds, % → ratio, else the subject's head keyword,
-    the clause's keyword, then the unit's default (``data/units.tsv``)."""
+    the clause's keyword, then the unit's default (``data/units.tsv``).
+
+    ``after`` is the rest of the sentence: ``7个镇分别成立离退休干部党支部`` → branches,
+    ``由8名村民组建`` → participants."""
     if unit == "元":
         return "funds"
     if unit == "%" or q.kind == "ratio":
         return "ratio"
     unit_info = units().get(unit)
     default = unit_info.metric if unit_info else "other"
+    kind = unit_info.kind if unit_info else ""
+    if kind in MEASURE_KINDS:
+        return default
+    if kind == "count" and RE_EACH_BRANCH.match(after):
+        return "branches"
     found = _head_metric(subject) if subject else None
     if found is None:
         clause = _clause(before, len(before), 0, -1) if before else ""
@@ -361,10 +426,25 @@ def decide_metric(subject: str | None, unit: str, q: Quantity, before: str) -> s
             found = None
     if found is None:
         return default
-    kind = unit_info.kind if unit_info else ""
-    if kind in ("person", "household") and found not in ("participants", "beneficiaries", "other"):
+    if kind == "person" and found == "beneficiaries" and RE_MEMBERS_OF.match(after):
+        return "participants"
+    if kind in ("person", "household") and q.unit \
+            and found not in ("participants", "beneficiaries", "other"):
         return default
+    if kind == "event" and (found == "other" or found == "participants" and subject
+                            and _head_metric(subject[-2:]) != found):
+        return default   # 离退休干部助力基层治理13场: people doing something, counted in sessions
     return found
+
+
+def _keyword_starts_before(phrase: str, tail: int) -> bool:
+    """True when the head keyword of ``phrase`` begins before its last ``tail`` characters
+    (``五老宣讲队``: 宣讲队 spans the verb 宣讲 and the noun 队)."""
+    keywords = metric_keywords()
+    for length in _keyword_lengths():
+        if length <= len(phrase) and phrase[len(phrase) - length:] in keywords:
+            return length > tail
+    return False
 
 
 @lru_cache(maxsize=1)

@@ -39,6 +39,7 @@ RE_ARABIC = r"[0-9０-９]+(?:,[0-9]{3}(?![0-9]))*(?:[.．][0-9０-９]+)?"
 RE_CN = rf"[{CN_CHARS}]+"
 RE_PRE = r"超过|将近|接近|大约|多于|少于|不足|不到|超|逾|近|约|約|上(?=[百千万萬])"
 RE_TAIL = r"以上|左右|上下|有余|/年|/月"
+RE_GAP = r"[ \u00a0]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,8 @@ def _quantity_re() -> re.Pattern:
         rf"(?P<pre>{RE_PRE})?"
         rf"(?P<num>{RE_ARABIC}|{RE_CN})"
         rf"(?:(?P<range>至|到|-|—|–|~|～)(?P<num2>{RE_ARABIC}|{RE_CN}))?"
+        # Typeset text puts a space between number and measure word (27 家, 260 余名).
+        rf"(?:{RE_GAP}(?=[余多几千万萬亿億]|{unit_alt}))?"
         r"(?P<mid>余|多|几)?"
         r"(?P<mag>[千万萬亿億](?!分之))?"
         r"(?P<post>余|多|把|来)?"
@@ -111,11 +114,22 @@ RE_PERCENT = re.compile(
 # A word share (约占一半 → 50 %, about): the 占 is part of the span as annotated.
 RE_HALF = re.compile(r"(?P<pre>约|近|超过|超)?占(?P<half>一半|半数)")
 # Context that marks a digit run as an identifier, not a count.
-RE_ID_CONTEXT = re.compile(r"(电话|手机|热线|传真|ICP|备案|许可证|证号|编号|号码|邮编|QQ|微信号|版次|字第)[^\n]{0,6}$")
+# Only separators may stand between the label and the number: 电话投诉等1500余件 is a count.
+RE_ID_CONTEXT = re.compile(
+    r"(电话|手机|热线|传真|ICP|备案|许可证|证号|编号|号码|邮编|QQ|微信号|版次|字第)"
+    r"(?:[^\n\u4e00-\u9fff]|[是为号码])*$"
+)
 # Digits glued to these are dates, times, codes, formulas or versions: 2024-05-11, 1+8+N, SA21.
 LEFT_GLUE = set("+-—–~～:：/.．_#№")
 RIGHT_GLUE = set("+:：/_#")
 ORDINAL_BEFORE = ("第", "初", "周", "星期", "礼拜", "每")
+# A size a rule is set by (按照500~1000人规模切分网格), not a reported count.
+RE_PARAMETER_AFTER = re.compile(r"[ \u00a0]?(?:的)?(?:规模|标准)")
+# A lone Chinese numeral closing a list (甲、乙等三个清单) or listed beside written counts
+# (7个镇、一个街道办事处和16个部门) is a count, not a slogan.
+# …等四个板块: parts of a structure, not things set up (corpus README, named structures).
+PART_NOUNS = ("板块", "模块", "方面", "领域", "维度", "环节", "部分", "层级", "类别")
+RE_LIST_BEFORE = re.compile(r"(?:[^，,。；;：:]等|[0-9][^，,。；;：:]{1,12}[、和及])$")
 
 
 def cn_to_number(s: str) -> int | None:
@@ -233,7 +247,8 @@ def _declined(text: str, m: re.Match, unit: Unit | None) -> bool:
         return True
     elif unit.kind == "duration" and not re.search(r"时长|时数|工时|时间", text[max(0, s - 8):s]):
         return True
-    if any(text.endswith(w, 0, m.start()) for w in ORDINAL_BEFORE):
+    before = text[max(0, m.start() - 4):m.start()].rstrip(" \u00a0")
+    if any(before.endswith(w) for w in ORDINAL_BEFORE):
         return True
     if arabic:
         if left in LEFT_GLUE or left.isascii() and left.isalnum():
@@ -244,7 +259,9 @@ def _declined(text: str, m: re.Match, unit: Unit | None) -> bool:
         if not m.group("range") and len(nxt) == 2 and nxt[0] in "-—–:：/.．" and nxt[1].isdigit():
             return True
         digits = len(re.sub(r"\D", "", num))
-        if digits >= 7 and (unit is None or unit.kind != "money"):
+        # Seven digits are an ID or phone number unless money is counted; past 15 digits
+        # nothing is a quantity (and a float would overflow).
+        if digits >= 7 and (unit is None or unit.kind != "money") or digits > 15:
             return True
         if RE_ID_CONTEXT.search(text, max(0, s - 14), s):
             return True
@@ -255,7 +272,8 @@ def _declined(text: str, m: re.Match, unit: Unit | None) -> bool:
             return True
         if len(num) > 1 and all(c in CN_DIGIT for c in num):
             return True                    # 六一节, 二〇二四: digit strings, not counts
-        if _is_single_cn(num) and not m.group("mag") and not m.group("mid") \
+        listed = unit is not None and unit.kind != "duration" and _listed(text, m, unit)
+        if _is_single_cn(num) and not m.group("mag") and not m.group("mid") and not listed \
                 and not (num in "万千百" and (m.group("pre") or m.group("post"))):
             if unit is None or unit.kind not in ("area", "money", "weight", "length"):
                 return True
@@ -263,12 +281,24 @@ def _declined(text: str, m: re.Match, unit: Unit | None) -> bool:
             return True
         if _in_short_quote(text, s):
             return True
+    if RE_PARAMETER_AFTER.match(text, m.end()):
+        return True
     if m.group("range"):
         low = _number(num)
         high = _number(m.group("num2"))
         if low is None or high is None or high < low or high <= 10 or high > 10 * max(low, 1):
             return True   # rule parameters (留1—2名…值班), not reports
     return False
+
+
+def _listed(text: str, m: re.Match, unit: Unit) -> bool:
+    """``等三个清单``, ``7个镇、一个街道``: a Chinese numeral in a list of counts."""
+    before = text[max(0, m.start() - 16):m.start()]
+    if not RE_LIST_BEFORE.search(before):
+        return False
+    if text.startswith(PART_NOUNS, m.end()):
+        return False
+    return before.endswith("等") or unit.surface in before
 
 
 def _in_short_quote(text: str, pos: int) -> bool:

@@ -53,6 +53,18 @@ CHILD_SHARE_BELOW_LEAD = 0.6
 # …and this many times the weight of the next sibling.
 SIBLING_MARGIN = 1.5
 RE_LINE = re.compile(r"[^\n]+")
+# A short form right before one of these names an estate or building (御景龙湾小区), not the
+# unit; a town's short form before an institution word names a local school or clinic (代市小学),
+# which does not make the article about that town.
+RE_ESTATE_AFTER = re.compile(r"(?:小区|花园|家园|新村|公寓|大厦|山庄|苑)")
+RE_INSTITUTION_AFTER = re.compile(r"(?:小学|中学|学校|幼儿园|医院|卫生院|卫生室|诊所|酒店|宾馆)")
+# A town-level name the gazetteer lacks, written right after a county it belongs to
+# (桐柏县清淮街道): 2–3 characters and a town suffix, not a generic word (各乡镇, 城乡镇).
+RE_UNKNOWN_TOWN = re.compile(r"(?P<name>[\u4e00-\u9fff]{2,3}(?:街道|镇|乡))")
+RE_NOT_TOWN_NAME = re.compile(r"[各等和与及的所辖全个每一二三四五六七八九十]|(?:乡镇|城镇|城乡)$")
+# County-level zones (开发区, 高新区) are functional, not administrative: the gold fills a county
+# from knowledge only for real counties, so such a zone stays null unless the text names it.
+RE_ZONE = re.compile(r"(?:开发区|高新区|新区|产业园|管理区|示范区|园区)$")
 # Opening → closing marks: a short form alone inside them names a brand (“七星”和美社区).
 QUOTES = {"“": "”", '"': '"', "「": "」", "‘": "’", "《": "》"}
 
@@ -63,6 +75,7 @@ class Mention:
 
     match: NameMatch
     weight: float
+    line: int = 0
 
 
 def resolve_region(article: Article, extra: Iterable[str] = ()) -> Region:
@@ -80,25 +93,67 @@ def resolve_region(article: Article, extra: Iterable[str] = ()) -> Region:
         mentions.extend(Mention(m, BODY_WEIGHT) for m in find_names(simplify(name)))
     resolved = disambiguate(mentions)
     lead = {division.key for division, weight in resolved if weight >= LEAD_WEIGHT}
-    return descend(weigh(resolved), lead)
+    named = {division.key for division, _ in resolved}
+    return descend(weigh(resolved), lead, named)
 
 
 def find_mentions(article: Article) -> Iterable[Mention]:
-    """Place names in the title and body with their weights; list lines are skipped."""
+    """Place names in the title and body with their weights; list lines are skipped.
+
+    Mentions carry their line (-1 for the title) so that a chain written out in one go
+    (吉林省通化市柳河县) can count once, as its deepest unit.
+    """
+    lines: list[tuple[int, str, float | None]] = []   # (line number, text, fixed weight)
     if article.title:
-        title = simplify(article.title)
-        matches = [drop_quoted_aliases(title, m) for m in find_names(title)]
-        yield from (Mention(m, TITLE_WEIGHT) for m in matches if m.candidates)
+        lines.append((-1, simplify(article.title), TITLE_WEIGHT))
+    lines.extend((i, m.group(), None) for i, m in enumerate(RE_LINE.finditer(article.plain)))
+    found = [(number, text, weight, [drop_named_things(text, drop_quoted_aliases(text, m))
+                                     for m in find_names(text)]) for number, text, weight in lines]
+    towns = unknown_towns((text, matches) for _, text, _, matches in found)
     in_lead = True
-    for line in RE_LINE.finditer(article.plain):
-        matches = [drop_quoted_aliases(line.group(), m) for m in find_names(line.group())]
-        if not is_place_list(line.group(), matches):
+    for number, text, weight, matches in found:
+        extra = list(find_unknown_towns(text, matches, towns))
+        # 造甲镇 written in full outranks the gazetteer's 造甲 (for its older 造甲乡) inside it.
+        matches = [m for m in matches if not any(e.start < m.end and m.start < e.end for e in extra)]
+        matches = sorted(matches + extra, key=lambda m: m.start)
+        if not is_place_list(text, matches):
             for m in matches:
                 if m.candidates:
-                    lead = in_lead and m.start < LEAD_MAX_CHARS
-                    yield Mention(m, LEAD_WEIGHT if lead else BODY_WEIGHT)
-        if len(line.group().strip()) >= LEAD_MIN_CHARS:
+                    if weight is None:
+                        lead = in_lead and m.start < LEAD_MAX_CHARS
+                        yield Mention(m, LEAD_WEIGHT if lead else BODY_WEIGHT, number)
+                    else:
+                        yield Mention(m, weight, number)
+        if weight is None and len(text.strip()) >= LEAD_MIN_CHARS:
             in_lead = False
+
+
+def unknown_towns(lines: Iterable[tuple[str, list[NameMatch]]]) -> dict[str, tuple[Candidate, ...]]:
+    """Town names missing from the gazetteer, placed by the county written right before them:
+    桐柏县清淮街道 → 清淮街道 under 河南省/南阳市/桐柏县."""
+    towns: dict[str, tuple[Candidate, ...]] = {}
+    for text, matches in lines:
+        for m in matches:
+            counties = [c for c in m.candidates if c.division.level == 2 and not c.weak]
+            town = RE_UNKNOWN_TOWN.match(text, m.end)
+            if not counties or not town or RE_NOT_TOWN_NAME.search(town.group("name")):
+                continue
+            name = town.group("name")
+            if any(n.start == m.end and n.end >= town.end() and not n.candidates[0].alias for n in matches):
+                continue  # the gazetteer knows it
+            towns.setdefault(name, tuple(
+                Candidate(Division.of("", *c.division.chain[:3], name), False, False) for c in counties))
+    return towns
+
+
+def find_unknown_towns(text: str, matches: list[NameMatch],
+                       towns: dict[str, tuple[Candidate, ...]]) -> Iterable[NameMatch]:
+    """Every occurrence of the unknown towns in a line, where no gazetteer name already covers it."""
+    for name, candidates in towns.items():
+        for m in re.finditer(re.escape(name), text):
+            if not any(n.start < m.end() and m.start() < n.end and len(n.surface) >= len(name)
+                       for n in matches):
+                yield NameMatch(m.start(), m.end(), name, candidates)
 
 
 def drop_quoted_aliases(line: str, match: NameMatch) -> NameMatch:
@@ -111,6 +166,27 @@ def drop_quoted_aliases(line: str, match: NameMatch) -> NameMatch:
     if not quoted:
         return match
     return NameMatch(match.start, match.end, match.surface, tuple(c for c in match.candidates if not c.alias))
+
+
+def drop_named_things(line: str, match: NameMatch) -> NameMatch:
+    """A short form that begins an estate's name (龙湾小区) or a town's short form that begins an
+    institution's (代市小学) does not name the unit."""
+    after = line[match.end:match.end + 3]
+    estate = bool(RE_ESTATE_AFTER.match(after))
+    institution = bool(RE_INSTITUTION_AFTER.match(after))
+    if not (estate or institution):
+        return match
+    kept = tuple(c if not c.alias or estate is False and c.division.level < 3
+                 else None if estate else parent_reading(c) for c in match.candidates)
+    kept = tuple(c for c in kept if c is not None)
+    return match if kept == match.candidates else NameMatch(match.start, match.end, match.surface, kept)
+
+
+def parent_reading(candidate: Candidate) -> Candidate:
+    """The unit above a town: 代市小学 stands somewhere in 前锋区, not for 代市镇 itself.
+    Weak, like any town short form: it counts only where the article places that county."""
+    chain = candidate.division.chain
+    return Candidate(Division.of("", *chain[:3], None), True, True)
 
 
 def is_place_list(line: str, matches: list[NameMatch]) -> bool:
@@ -131,11 +207,19 @@ def disambiguate(mentions: list[Mention]) -> list[tuple[Division, float]]:
             division = sound[0].division
             anchors.add(division.key)
             anchors.update(division.ancestors())
+    picked = [(mention, pick(mention.match.candidates, anchors)) for mention in mentions]
+    picked = [(mention, division) for mention, division in picked if division is not None]
     resolved = []
-    for mention in mentions:
-        division = pick(mention.match.candidates, anchors)
-        if division is not None:
-            resolved.append((division, mention.weight))
+    for (mention, division), following in zip(picked, picked[1:] + [(None, None)]):
+        next_mention, next_division = following
+        # In the body, 吉林省通化市柳河县 is one mention of 柳河县 (one site among others): its
+        # ancestors are counted through it. In the title and lead a chain states where the
+        # article is, and each name keeps its weight.
+        if next_mention is not None and mention.weight <= BODY_WEIGHT and next_mention.line == mention.line \
+                and next_mention.match.start == mention.match.end \
+                and division.key in next_division.ancestors():
+            continue
+        resolved.append((division, mention.weight))
     return resolved
 
 
@@ -186,11 +270,12 @@ def weigh(resolved: list[tuple[Division, float]]) -> dict[Key, float]:
     return weights
 
 
-def descend(weights: dict[Key, float], lead: set[Key] = frozenset()) -> Region:
+def descend(weights: dict[Key, float], lead: set[Key] = frozenset(), named: set[Key] | None = None) -> Region:
     """Heaviest province, then its heaviest child at each level while one clearly leads.
 
     ``lead``: keys of the units named in the title or lead; below the deepest of them on the
-    chosen chain a child needs a larger share.
+    chosen chain a child needs a larger share. ``named``: keys of the units the text names;
+    a functional zone above a named town (徐州经济技术开发区 for 金龙湖街道) stays null unless named.
     """
     chain: list[str | None] = [None, None, None, None]
     parent: Key = ()
@@ -212,7 +297,8 @@ def descend(weights: dict[Key, float], lead: set[Key] = frozenset()) -> Region:
         share = CHILD_SHARE_BELOW_LEAD if below_lead else CHILD_SHARE
         if best_weight < max(MIN_WEIGHT, share * parent_weight) or best_weight < SIBLING_MARGIN * runner_up:
             break
-        chain[level] = best[level]
+        if named is None or best in named or not RE_ZONE.search(best[level]):
+            chain[level] = best[level]
         parent, parent_weight = best, best_weight
     return Region(*chain)
 

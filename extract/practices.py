@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,6 +40,7 @@ METHOD_CUES_TSV = DATA / "practice_method_cues.tsv"
 RANK_LINE = 0        # standalone heading line: 支部领办 擦亮特色品牌
 RANK_CN_COMMA = 10   # 一、
 RANK_CN_PAREN = 20   # （一）
+RANK_BRACKET = 25    # 【离休干部管理】 opening a line (yearbook style)
 RANK_OPENER = 30     # run-in heading opening a paragraph: 加强组织领导。
 RANK_DIGIT = 40      # 1. 1、 1．
 RANK_DIGIT_PAREN = 45  # （1）
@@ -53,7 +54,8 @@ MAX_LINE_PHRASE = 20       # one phrase; longer single-phrase lines are mostly p
 MIN_BODY_PARAGRAPH = 40  # a paragraph this long is body text, not a heading or furniture
 MAX_TITLE = 30
 
-BOUNDARY = r"(?:^|(?<=[\n\s。；;！!？?：:]))"
+# A closing quote also ends a heading written without punctuation (…“两项待遇”一是…).
+BOUNDARY = r"(?:^|(?<=[\n\s。；;！!？?：:”〞」』]))"
 RE_MARKER = re.compile(
     BOUNDARY + r"(?:"
     r"(?P<cn_comma>[一二三四五六七八九十]{1,2})[、．.]"
@@ -65,6 +67,8 @@ RE_MARKER = re.compile(
     r")",
     re.M,
 )
+# 【…】 opening a line is a heading when a body follows; 【打印】【关闭】 furniture has none.
+RE_BRACKET = re.compile(r"^[ \u3000]*【(?P<head>[^】\n]{2,20})】", re.M)
 KIND_RANK = {
     "cn_comma": RANK_CN_COMMA, "cn_paren": RANK_CN_PAREN, "digit": RANK_DIGIT,
     "digit_paren": RANK_DIGIT_PAREN, "is": RANK_IS, "ordinal": RANK_IS,
@@ -72,6 +76,11 @@ KIND_RANK = {
 # Where a marked heading stops: sentence or clause end; a space ends a heading written
 # inline without punctuation (一、背景动因 实施“双融双助”工程…).
 RE_HEAD_END = re.compile(r"[。；;：:！!？?\n]|\s(?=\S)")
+# In hard-wrapped text (PDF dumps) a space is a line break inside a sentence, not a heading end.
+RE_HEAD_END_WRAPPED = re.compile(r"[。；;：:！!？?\n]")
+RE_WRAP_SPACE = re.compile(r"(?<=[\u4e00-\u9fff，,、“”])[ \u3000]+(?=[\u4e00-\u9fff“”])")
+MIN_WRAPS = 4        # this many mid-sentence spaces, at least one per WRAP_EVERY characters
+WRAP_EVERY = 60
 RE_SENTENCE = re.compile(r"[^。！!？?\n]*(?:[。！!？?]|$)")
 RE_COMMA = re.compile(r"[，,]")
 RE_TRIM = re.compile(r"^[\s\u3000，,、：:。；;.．]+|[\s\u3000，,、：:。；;.．]+$")
@@ -79,7 +88,8 @@ RE_HAS_HAN = re.compile(r"[\u4e00-\u9fff]")
 RE_CLAUSE_MARK = re.compile(r"[，,。；;]")
 RE_HAN = re.compile(r"[\u3400-\u9fff]")
 RE_CAPTION = re.compile(r"摄\s*$|\s摄|摄影|图为|供图|合影|图片")
-RE_DOT_LEADER = re.compile(r"\.{4,}|…{2,}|·{4,}")
+# A table of contents line has a dot leader (……… or …… 3); a body ellipsis (……) is prose.
+RE_DOT_LEADER = re.compile(r"\.{4,}|…{3,}|·{4,}|…{2}\s*[0-9]+\s*$", re.M)
 # Lines that are page furniture, not headings: dates, links, file names, bracketed tags.
 RE_NOT_HEADING = re.compile(
     r"[0-9０-９]|https?:|www\.|\.(?:png|jpe?g|gif)|[【】|©@#<>\[\]{}=_/\\]|…|\.\.\.|——$|^——|^[•·]"
@@ -87,6 +97,10 @@ RE_NOT_HEADING = re.compile(
 RE_SPACED_PHRASES = re.compile(r"[^\s，,]{3,12}[ \u3000]+[^\s，,]{3,12}")
 RE_LEAD_QUOTE = re.compile(r"^“[^”]{1,12}”")   # “网格+”创新基层治理模式: the verb follows the name
 RE_PHRASE_BREAK = re.compile(r"[，,\s\u3000]")
+# Parallel phrases make a heading even without a heading verb: 党建引领,做实做细服务清单;
+# three need to be short (建班子,定制度,夯实基础), or it is a clause list of prose.
+RE_PARALLEL = re.compile(r"[^\s，,]{2,12}[，,][^\s，,]{2,12}")
+RE_SHORT_PHRASES = re.compile(r"[^\s，,]{2,6}(?:[，,][^\s，,]{2,6}){2}")
 RE_HEAD_COLON = re.compile(r"([^：:，,。\n]{3,20})[：:](?=[^\n])")
 RE_OPEN_QUOTE = re.compile(r"^[“\"']")
 
@@ -149,7 +163,7 @@ def looks_like_heading(s: str, cues: Cues, limit: int = MAX_HEADING) -> bool:
         return False
     if RE_OPEN_QUOTE.match(s) and s.count("“") == 1 and s.endswith("”"):
         return False                   # a whole quoted sentence
-    if len(RE_COMMA.findall(s)) > 1:
+    if len(RE_COMMA.findall(s)) > 1 and not RE_SHORT_PHRASES.fullmatch(s):
         return False
     if any(c in s for c in cues.narrative) or s.startswith(cues.openers):
         return False
@@ -182,19 +196,67 @@ def first_sentence(plain: str, start: int, end: int) -> tuple[int, int]:
     return start, stop
 
 
+def is_wrapped(plain: str) -> bool:
+    """Hard-wrapped text whose line breaks became spaces: 把物 业企业党建工作全面纳入…"""
+    wraps = len(RE_WRAP_SPACE.findall(plain))
+    return wraps >= MIN_WRAPS and wraps * WRAP_EVERY >= len(plain)
+
+
+def ends_mid_clause(plain: str, para: tuple[int, int]) -> bool:
+    """A body line that stops inside a clause (…创新党组织活动载): the next line goes on with it."""
+    s, e = para
+    return e - s >= MIN_BODY_PARAGRAPH and (RE_HAN.match(plain[e - 1]) is not None or plain[e - 1] in "，,、")
+
+
+def is_page_number(plain: str, start: int) -> bool:
+    """A marker opening a line that continues a sentence cut by a page break (…活动载\n2、体方式)."""
+    if start == 0 or plain[start - 1] != "\n":
+        return False
+    prev_start = plain.rfind("\n", 0, start - 1) + 1
+    return start - 1 - prev_start >= MIN_BODY_PARAGRAPH and ends_mid_clause(plain, (prev_start, start - 1))
+
+
 def marked_headings(plain: str) -> list[Heading]:
     """Numbered and 一是-style markers whose numbering runs in sequence."""
+    head_end_re = RE_HEAD_END_WRAPPED if is_wrapped(plain) else RE_HEAD_END
     found: list[Heading] = []
     for m in RE_MARKER.finditer(plain):
+        if is_page_number(plain, m.start()):
+            continue
         kind = m.lastgroup
         number = cn_number(m.group(kind))
         head_start = m.end()
         while head_start < len(plain) and plain[head_start] in " \u3000":
             head_start += 1
-        stop = RE_HEAD_END.search(plain, head_start)
+        stop = head_end_re.search(plain, head_start)
         head_end = stop.start() if stop else len(plain)
         found.append(Heading(m.start(), head_start, head_end, KIND_RANK[kind], number, kind))
-    return in_sequence(found, plain)
+    kept = in_sequence(found, plain)
+    # A heading written without end punctuation stops where the next marker starts
+    # (一、坚持好“八项制度”,认真落实老干部“两项待遇”一是组织了…).
+    return [replace(h, head_end=min(h.head_end, nxt.start)) if h.head_start <= nxt.start else h
+            for h, nxt in zip(kept, kept[1:] + [Heading(len(plain), len(plain), len(plain), 0)])]
+
+
+def bracket_headings(plain: str, cues: Cues) -> list[Heading]:
+    """【离休干部管理】 2014年,全县… → a heading whose body runs on the same or the next line."""
+    found = []
+    for m in RE_BRACKET.finditer(plain):
+        line_end = plain.find("\n", m.end())
+        line_end = len(plain) if line_end < 0 else line_end
+        rest = plain[m.end():line_end].strip()
+        nxt = plain[line_end + 1:plain.find("\n", line_end + 1) if "\n" in plain[line_end + 1:] else len(plain)]
+        if looks_like_heading(m.group("head"), cues) and (is_body(rest, MIN_BODY_PARAGRAPH // 2)
+                                                         or (not rest and is_body(nxt, MIN_BODY_PARAGRAPH // 2))):
+            found.append(Heading(m.start(), m.start("head"), m.end("head"), RANK_BRACKET, kind="bracket"))
+    return found
+
+
+def is_line_heading(plain: str, h: Heading) -> bool:
+    """A marked heading that fills its own short line: 二、师资力量"""
+    return ((h.start == 0 or plain[h.start - 1] == "\n")
+            and plain[h.head_end:h.head_end + 1] in ("\n", "")
+            and h.head_end - h.start <= MAX_LINE_HEADING)
 
 
 def in_sequence(found: list[Heading], plain: str) -> list[Heading]:
@@ -206,7 +268,10 @@ def in_sequence(found: list[Heading], plain: str) -> list[Heading]:
     last: dict[str, int] = {}
     kept: list[Heading] = []
     for h in found:
-        if h.number == 1 or last.get(h.kind) == h.number - 1:
+        # A numbered heading line may open the list at 二 when the cleaner cut 一、基本情况 with
+        # the page head; run-in markers must start at 一.
+        cut_start = h.kind in ("cn_comma", "cn_paren") and h.kind not in last and is_line_heading(plain, h)
+        if h.number == 1 or last.get(h.kind) == h.number - 1 or cut_start:
             last[h.kind] = h.number
             kept.append(h)
     # A lone 一 with no 二 anywhere after it is only an item if the text stops inside it
@@ -259,7 +324,7 @@ def run_in_headings(plain: str, paras: list[tuple[int, int]], marked: list[Headi
     # inside its paragraph (与涉老组织活动相融合。组建法制宣讲团,…。…打造…,…。…).
     kept += [(i, h) for i, h in openers if (i, h) not in kept and inner_headings(plain, paras[i], cues)]
     headings = [h for _, h in kept]
-    headings += [h for _, h in accept(lines, plain, cues)]
+    headings += drop_captions([h for _, h in accept(lines, plain, cues)], plain, cues)
     # A heading line directly under another is its subtitle (凝聚“桑榆力” / 从“旁观者”到…).
     line_paras = {i for i, _ in lines}
     headings = [h for h in headings
@@ -273,12 +338,34 @@ def run_in_headings(plain: str, paras: list[tuple[int, int]], marked: list[Headi
 
 def accept(cands: list[tuple[int, Heading]], plain: str, cues: Cues) -> list[tuple[int, Heading]]:
     """Unmarked headings count when there are two or more, or when one opens with a heading
-    verb; a lone heading line also counts when written as two spaced phrases (支部领办 擦亮特色品牌)."""
+    verb; a lone heading line also counts when written as parallel phrases (支部领办 擦亮特色品牌,
+    建班子,定制度,夯实基础)."""
     if len(cands) >= 2:
         return cands
     return [(i, h) for i, h in cands
-            if RE_LEAD_QUOTE.sub("", plain[h.head_start:h.head_end]).startswith(cues.verbs)
-            or (h.kind == "line" and RE_SPACED_PHRASES.fullmatch(plain[h.head_start:h.head_end].strip()))]
+            if starts_with_verb(plain[h.head_start:h.head_end], cues)
+            or (h.kind == "line" and is_parallel(plain[h.head_start:h.head_end]))]
+
+
+def starts_with_verb(head: str, cues: Cues) -> bool:
+    """加强组织领导 yes; “网格+”创新基层治理模式 yes (the verb follows the name)."""
+    return RE_LEAD_QUOTE.sub("", head).startswith(cues.verbs)
+
+
+def is_parallel(head: str) -> bool:
+    """Phrases side by side, spaced or with commas: 多方共治,畅通渠道解难题."""
+    head = head.strip()
+    return bool(RE_SPACED_PHRASES.fullmatch(head) or RE_PARALLEL.fullmatch(head)
+                or RE_SHORT_PHRASES.fullmatch(head))
+
+
+def drop_captions(lines: list[Heading], plain: str, cues: Cues) -> list[Heading]:
+    """Heading lines of one article are written alike; when some are parallel phrases, a lone
+    noun phrase among them without a heading verb is a photo caption (…支部指示牌)."""
+    if not any(is_parallel(plain[h.head_start:h.head_end]) for h in lines):
+        return lines
+    return [h for h in lines if is_parallel(plain[h.head_start:h.head_end])
+            or starts_with_verb(plain[h.head_start:h.head_end], cues)]
 
 
 def inner_headings(plain: str, para: tuple[int, int], cues: Cues) -> list[Heading]:
@@ -310,7 +397,11 @@ def item_end(h: Heading, later: list[Heading], plain: str, paras: list[tuple[int
         if k.rank <= h.rank:
             limit = k.start
             break
-    para_end = next(e for s, e in paras if s <= h.start < e)
+    index = next(i for i, (s, e) in enumerate(paras) if s <= h.start < e)
+    # A line cut inside a clause (hard-wrapped text) goes on in the next line.
+    while index + 1 < len(paras) and ends_mid_clause(plain, paras[index]):
+        index += 1
+    para_end = paras[index][1]
     if h.rank in (RANK_OPENER, RANK_IS, RANK_INNER):
         return min(limit, para_end)
     if h.rank in (RANK_DIGIT, RANK_DIGIT_PAREN) and h.head_end < para_end:
@@ -329,9 +420,14 @@ def item_end(h: Heading, later: list[Heading], plain: str, paras: list[tuple[int
     return stop
 
 
-def make_title(plain: str, h: Heading) -> str:
-    """The heading text, cut at its lead clause when it runs long; punctuation inside kept."""
+def make_title(plain: str, h: Heading, wrapped: bool = False) -> str:
+    """The heading text, cut at its lead clause when it runs long; punctuation inside kept.
+
+    In hard-wrapped text the line-break spaces go: 建立多方联动协商 机制 → 建立多方联动协商机制.
+    """
     title = RE_TRIM.sub("", plain[h.head_start:h.head_end])
+    if wrapped:
+        title = RE_WRAP_SPACE.sub("", title)
     if len(title) > MAX_HEADING:
         m = RE_COMMA.search(title)
         if m and m.start() >= 2:
@@ -349,7 +445,8 @@ def extract_practices(article: Article) -> list[Practice]:
     paras = paragraphs(plain)
     if not paras:
         return []
-    marked = marked_headings(plain)
+    marked = sorted(marked_headings(plain) + bracket_headings(plain, cues), key=lambda h: h.start)
+    wrapped = is_wrapped(plain)
     headings = sorted(marked + run_in_headings(plain, paras, marked, cues), key=lambda h: (h.start, h.rank))
     practices = []
     for i, h in enumerate(headings):
@@ -357,13 +454,17 @@ def extract_practices(article: Article) -> list[Practice]:
         end = item_end(h, later, plain, paras)
         if any(k.start < end and k.rank > h.rank for k in later):
             continue                                  # groups deeper items
-        title = make_title(plain, h)
+        title = make_title(plain, h, wrapped)
         body = plain[h.head_end:end]
-        if not RE_HAS_HAN.search(body) or len(RE_HAN.findall(title)) < 2:
+        # An 一是 item may be one whole sentence (三是认真贯彻…文件。四是…): no body needed when
+        # the next item follows at once; a lone closing clause (三是要突出重点。) stays out.
+        whole_sentence = (h.rank == RANK_IS and plain[h.head_end:h.head_end + 1] == "。"
+                          and any(k.start == h.head_end + 1 and k.rank == h.rank for k in later))
+        if not (RE_HAS_HAN.search(body) or whole_sentence) or len(RE_HAN.findall(title)) < 2:
             continue
-        if RE_DOT_LEADER.search(plain[h.head_end:h.head_end + 80]):
+        line_end = plain.find("\n", h.head_end)
+        if RE_DOT_LEADER.search(plain[h.head_end:line_end if line_end >= 0 else len(plain)]):
             continue                                  # a table of contents line
-            continue
         if title.startswith(cues.sections) or (len(title) <= 8 and any(c in title for c in cues.sections)):
             continue                                  # 背景动因, 主要做法: framing, not practice
         practices.append(Practice(h.start, end, title))

@@ -49,6 +49,27 @@ CASES = [
      [("32起", "矛盾纠纷", "cases", 2023), ("899名", "离退休党员", "participants", None)]),
     ("2022年5月，支部完成换届。成立3个志愿服务队。", [("3个", "志愿服务队", "teams", None)]),
     ("今年以来，开展联合主题党日活动25场。", [("25场", "主题党日活动", "activities", None)]),
+    # dev2 generalisations (hand-written sentences)
+    ("共有 9 个 党小组。", [("9 个", "党小组", "branches", None)]),
+    ("4个镇、一个街道分别成立退休干部党支部。",
+     [("4个", "镇", "branches", None), ("一个", "街道", "branches", None)]),
+    ("已在12家企业中建立党组织。", [("12家", "企业", "other", None)]),
+    ("这支文艺队由老兵、教师等9名村民组成。", [("9名", "村民", "participants", None)]),
+    ("老年大学校园占地8000平方米。", [("8000平方米", "老年大学校园占地", "other", None)]),
+    ("人口平台已录入5.6万常住人口数据。", [("5.6万", "常住人口数据", "items", None)]),
+    ("退休干部助力社区治理21场。", [("21场", "退休干部助力社区治理", "activities", None)]),
+    ("签订共建协议12份。", [("12份", "协议", "measures", None)]),
+    ("答复群众来信30余件。", [("30余件", "群众来信", "cases", None)]),
+    ("展出老照片80余幅、实物展品20余件。",
+     [("80余幅", "老照片", "items", None), ("20余件", "实物展品", "items", None)]),
+    ("组织志愿者为200余名师生授课。", [("200余名", "师生", "beneficiaries", None)]),
+    ("接待信访人员300余人次。", [("300余人次", "信访人员", "beneficiaries", None)]),
+    ("他们的目标是演出40场。", [("40场", "演出", "activities", None)]),
+    ("社区离退休党员数达520名。", [("520名", "社区离退休党员", "participants", None)]),
+    ("推荐的5件书法作品全部获奖。", [("5件", "书法作品", "items", None)]),
+    ("组建3支“银发”宣讲队。", [("3支", "银发”宣讲队", "teams", None)]),
+    ("覆盖12条线路所经过的村。", [("12条", "线路", "other", None)]),
+    ("修建水泥路6条。", [("6条", "水泥路", "items", None)]),
 ]
 # fmt: on
 
@@ -123,3 +144,22 @@ def test_gold_floors(name, floors, tmp_path):
     flat = _facts_summary(_score(folder, paths, tmp_path, urls))
     for key, floor in floors.items():
         assert flat[key] >= floor, f"{name} {key} = {flat[key]:.3f} < {floor}"
+
+
+def test_long_unpunctuated_text_keeps_sentences_short():
+    """A page without sentence punctuation must not copy the whole page into every fact."""
+    from corpus.clean import article_from_text
+    from extract.facts import MAX_SENTENCE_CHARS, extract_facts
+
+    body = "某县" + "，".join(f"开展活动{i}场" for i in range(1, 400)) + "。"
+    facts = extract_facts(article_from_text("t", "标题\n" + body))
+    assert len(facts) == 399
+    assert all(len(f.sentence) <= MAX_SENTENCE_CHARS and f.span in f.sentence for f in facts)
+
+
+def test_absurdly_long_numbers_are_not_facts():
+    from corpus.clean import article_from_text
+    from extract.facts import extract_facts
+
+    text = "标题\n累计投入资金" + "9" * 40 + "万元，建成活动室12个。"
+    assert [f.span for f in extract_facts(article_from_text("t", text))] == ["12个"]

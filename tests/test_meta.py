@@ -8,7 +8,7 @@ import pytest
 
 from conftest import DEV, SEEDS, needs_shared
 from corpus.clean import article_from_text
-from corpus.meta import clean_title, find_published, find_source, published_from_url
+from corpus.meta import clean_title, find_published, find_source, join_subtitle, published_from_url
 
 
 def _norm(value):
@@ -81,6 +81,22 @@ OUTLET_CASES = [
     ("我们将在“酒泉老干部”微信平台择优编发先进典型。",                        "酒泉老干部"),
     ("近期,《人民日报》刊发文章,对志愿服务先进事迹进行宣传报道。",              None),
 ]
+# Sources without a 来源 label (hand-written): header periodical, paper dateline, breadcrumb root.
+SOURCE_FALLBACK_CASES = [
+    (["某市老年大学协会", "某市老年教育通讯", "2020/12/30"], [],              "某市老年教育通讯"),
+    ([],                           ["南江日报讯 (记者 张三)5日,某区举办分享会。"], "南江日报"),
+    ([],                           ["本报讯 (记者 张三)5日,某区举办分享会。"],    None),
+    (["当前位置: 夕阳网 > 新闻中心 > 养老动态", "时间:2022-10-01 来源: 作者:小李"], [], "夕阳网"),
+    (["当前位置: 首页 > 新闻中心", "时间:2022-10-01 来源:"],            [],      None),
+    (["当前位置: 某某频道首页 > 新闻", "时间:2022-10-01"],               [],      None),
+    # a label still wins over a breadcrumb
+    (["当前位置: 夕阳网 > 新闻", "来源:某区融媒体中心"],                 [],      "某区融媒体中心"),
+]
+SUBTITLE_CASES = [
+    ("银发先锋聚合力", "——某街道志愿服务项目纪事", "银发先锋聚合力——某街道志愿服务项目纪事"),
+    ("银发先锋聚合力", "一、基本情况",             "银发先锋聚合力"),
+    ("银发先锋聚合力", None,                      "银发先锋聚合力"),
+]
 TITLE_CASES = [
     ("实施“双融双助”工程 推动离退休干部党建融入城乡发展 泰安市岱岳区委老干部局、区离退休干部党工委",
      "实施“双融双助”工程 推动离退休干部党建融入城乡发展"),
@@ -128,3 +144,21 @@ def test_body_first_file_has_no_title_and_url_date():
     assert article.published == "2025-06-10"
     assert article.source is None
     assert article.text.startswith("6月7日")
+
+
+@pytest.mark.parametrize("header, lead, source", SOURCE_FALLBACK_CASES)
+def test_source_without_label(header, lead, source):
+    assert find_source(header, lead) == source
+
+
+@pytest.mark.parametrize("title, next_line, joined", SUBTITLE_CASES)
+def test_join_subtitle(title, next_line, joined):
+    assert join_subtitle(title, next_line) == joined
+
+
+def test_subtitle_joins_headline_and_periodical_is_not_title():
+    text = ("某市老年教育通讯\n银发先锋聚合力\n——某街道志愿服务项目纪事\n2022-04-27\n"
+            "某街道组建银发志愿服务队，开展志愿服务活动二十余次，受到群众欢迎。\n")
+    art = article_from_text("t", text)
+    assert art.title == "银发先锋聚合力——某街道志愿服务项目纪事"
+    assert art.source == "某市老年教育通讯"

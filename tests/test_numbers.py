@@ -122,6 +122,20 @@ CASES = [
     ("时间:2024-05-11 10:56", []), ("三层门面房", []), ("五级党组织", []), ("两条线", []),
     ("在六一节、端午节", []), ("一对一结对", []), ("“一老一小”", []), ("十带头", []),
     ("占36.1%70-8043人", [("36.1%", 36.1, "%", "exact")]),
+    # typeset spaces between number and measure word
+    ("已在 12 家企业、150 余名 党员", [("12 家", 12, "家", "exact"), ("150 余名", 150, "名", "over")]),
+    ("第 3 名", []), ("2023 年", []),
+    # a label word far before the number is not an identifier context
+    ("受理电话求助等320余件", [("320余件", 320, "件", "over")]), ("服务热线是12345", []),
+    # instruments and lengths
+    ("购置手风琴6架、修建步道250米", [("6架", 6, "架", "exact"), ("250米", 250, "米", "exact")]),
+    ("三级架构", []),
+    # rule parameters: a size set by the rule
+    ("每格按照300~600户规模划分", []), ("按50人的标准配备", []),
+    # a lone Chinese numeral inside a list of counts, or summing one up after 等
+    ("制定甲表、乙表等两个清单", [("两个", 2, "个", "exact")]),
+    ("5个村、一个社区和8个部门", [("5个", 5, "个", "exact"), ("一个", 1, "个", "exact"), ("8个", 8, "个", "exact")]),
+    ("包括学习、服务等五个板块", []), ("一个支部一个堡垒", []),
 ]
 # fmt: on
 

@@ -13,7 +13,7 @@ from corpus.article import Article
 from corpus.script import simplify
 from extract.analysis import Region
 from extract.gazetteer import DIVISIONS, find_names, load_gazetteer, straddles_word
-from extract.places import resolve_region
+from extract.places import RE_ZONE, resolve_region
 
 LEVELS = ("province", "city", "county", "town")
 REGION_FLOOR = 0.95   # per-level accuracy over the set, as score.py's region_acc
@@ -57,6 +57,30 @@ CASES = [
     # several towns side by side: the town stays null
     ("婺城区“银辉”党支部", "婺城区城中街道、城西街道、新狮街道的退休干部党员组成志愿服务队。婺城区全面推进。",
      ("浙江省", "金华市", "婺城区", None)),
+    # a short form that begins an estate's name is not the unit (龙湾 of 龙湾区)
+    ("党建引领,做实做细服务", "龙湾小区住户有800户。龙湾小区党支部成立后，龙湾小区事务有了主心骨。",
+     (None, None, None, None)),
+    # a town's short form in a school's name places the county, not the town
+    (None, "前锋区“五老”宣讲团走进代市小学开展宣讲。代市小学师生参加。前锋区各学校将陆续开展。",
+     ("四川省", "广安市", "前锋区", None)),
+    # a chain written out once in the body is one site among others, not three mentions
+    (None, "为实现老有所养、老有所乐，吉林省积极探索社区“社工+志愿者”联动模式，为老年人提供精神慰藉和生活照料等服务。\n"
+           "目前，在吉林省志愿服务联合会组织下，省内多个社区正在试点。\n其中一处共享空间位于吉林省通化市柳河县。",
+     ("吉林省", None, None, None)),
+    # the same chain in the lead keeps its weight
+    (None, "吉林省通化市柳河县组建银发志愿服务队，开展志愿服务。柳河县老干部踊跃参加。",
+     ("吉林省", "通化市", "柳河县", None)),
+    # a town the gazetteer lacks, written after its county, is the town
+    (None, "桐柏县青松街道网格员走街串巷。青松街道综合考虑小区规模划分网格。青松街道党工委统筹推进。",
+     ("河南省", "南阳市", "桐柏县", "青松街道")),
+    # … but not a generic word after a county
+    (None, "桐柏县各乡镇组建银发志愿服务队。桐柏县各乡镇积极参与。",
+     ("河南省", "南阳市", "桐柏县", None)),
+    # a town under a development zone: the zone is not filled in as the county
+    ("金龙湖街道:银龄志愿服务", "金龙湖街道组织老党员开展志愿服务。金龙湖街道各社区积极参与。徐州市相关部门给予支持。",
+     ("江苏省", "徐州市", None, "金龙湖街道")),
+    # municipalities: province = city
+    (None, "重庆市渝中区召开研讨会。渝中区老年大学代表参加。", ("重庆市", "重庆市", "渝中区", None)),
     # no place at all
     ("离退休职工二支部", "支部现有党员82人，平均年龄77.7岁。我校离退休党员共有1470人。",
      (None, None, None, None)),
@@ -138,7 +162,12 @@ def test_resolve_region_unlabeled_chains_are_real():
         if named:
             found += 1
             deepest = max(named)
-            assert levels[: deepest + 1] in known, (art.id, levels)
+            # a functional zone may be left out above its town (徐州经济技术开发区), and a town the
+            # gazetteer lacks may sit under a known county (桐柏县清淮街道)
+            real = levels[: deepest + 1] in known or (deepest == 3 and levels[:3] in known) or any(
+                levels[:2] == k[:2] and levels[3] == k[3] and RE_ZONE.search(k[2] or "")
+                for k in known if len(k) == 4)
+            assert real, (art.id, levels)
             assert levels[0] is not None, (art.id, levels)
     assert found >= 80
 

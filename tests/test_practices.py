@@ -24,6 +24,12 @@ def titles(text: str) -> list[str]:
     return [p.title for p in extract_practices(article(text))]
 
 
+
+# Hand-written hard-wrapped text (PDF dump): line breaks became spaces inside sentences.
+WRAPPED = ("抓好社区党建工作。一是健全组织 体系。把辖区单位党建工作全面纳入社区党建 体系，通过选派指导员等方式，"
+           "推进组织覆盖。二是完善议事 机制。由社区党组织牵头，居民代表共同参加，对 涉及群众利益的事项共同协商，"
+           "形成共治 格局。")
+
 # fmt: off
 PRACTICE_CASES = [
     # 一是… items inside a paragraph opened by a group heading: the group heading is not a practice
@@ -77,6 +83,31 @@ PRACTICE_CASES = [
     # a table of contents is not a list of practices
     (LEAD + "\n1.创造美好教育 共享美好生活 ..............................3\n"
      "2.新时代老年大学发展探讨 ..............................9\n", []),
+    # a 一、 heading without end punctuation stops where 一是 starts, even after a closing quote
+    (LEAD + "\n一、坚持“四项制度”，落实“两项待遇”一是组织走访慰问。" + BODY + "二是召开情况通报会。" + BODY,
+     ["组织走访慰问", "召开情况通报会"]),
+    # an 一是 item may be one whole sentence when the next item follows at once
+    (LEAD + "\n一是开展走访慰问。" + BODY + "二是认真落实生活补贴政策。三是做好来信来访工作。" + BODY,
+     ["开展走访慰问", "认真落实生活补贴政策", "做好来信来访工作"]),
+    # requirements listed in one sentence with semicolons are not practices
+    (LEAD + "\n书记提出要求：一是要加强学习，提高认识；二是要迅速行动，制定措施；三是要突出重点。\n" + BODY, []),
+    # hard-wrapped text: spaces are line breaks, not heading ends, and leave the title
+    (LEAD + "\n" + WRAPPED, ["健全组织体系", "完善议事机制"]),
+    # a page number opening a line inside a cut sentence is no item; the item goes on after it
+    (LEAD + "\n一是建立联席会议制度。" + BODY + "二是推行“双向进入、交叉任职”机\n2、制。" + BODY,
+     ["建立联席会议制度", "推行“双向进入、交叉任职”机"]),
+    # a lone heading line of three short parallel phrases
+    (LEAD + "\n建队伍，定制度，强保障\n" + BODY + BODY, ["建队伍，定制度，强保障"]),
+    # a numbered heading line whose 一、 was cut off with the page head still opens its list
+    (BODY + "\n二、师资力量\n" + BODY + "\n" + BODY, ["师资力量"]),
+    # among parallel heading lines, a noun-phrase line is a photo caption; a body ellipsis is no TOC
+    (LEAD + "\n某小区党群服务站门牌\n" + BODY + "\n多方共治，畅通渠道解难题\n如何收费？如何公开？……" + BODY,
+     ["多方共治，畅通渠道解难题"]),
+    # 【】 headings opening a line (yearbook style) with their body on the same line
+    (LEAD + "\n【老干部管理】 全县共有离休干部一百余人，分别召开情况通报会，主动征询老干部意见建议。\n"
+     "【老年教育】 老年大学开设书法、绘画等课程，组织学员参加各类展演活动，丰富老年生活。", ["老干部管理", "老年教育"]),
+    # 【】 page furniture without a body is no heading
+    (LEAD + "\n【打印本页】【关闭窗口】\n", []),
 ]
 # fmt: on
 
