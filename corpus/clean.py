@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from corpus import boilerplate as bp
 from corpus import meta
 from corpus.article import Article, RawMap, content_hash
+from corpus.html import extract_body as html_extract_body
+from corpus.html import extract_page
 from corpus.errors import BadInput, NotAnArticle
 from corpus.script import simplify
 
@@ -243,31 +245,12 @@ def clean_text(text: str) -> str:
 
 
 def extract_body(html: bytes, http_charset: str | None = None) -> str:
-    """HTML bytes → article body text; never raises.
+    """HTML bytes → article body text; never raises (``corpus.html.extract_body``).
 
-    Re-exports ``corpus.html.extract_body`` (the HTML extractor); all visible text without it.
+    >>> extract_body("<html><body><p>近年来，某县组建志愿服务队56支，服务群众超5万人。</p></body></html>".encode())
+    '近年来，某县组建志愿服务队56支，服务群众超5万人。'
     """
-    try:
-        from corpus.html import extract_body as html_extract_body
-    except ImportError:
-        return _visible_text(html)
     return html_extract_body(html, http_charset=http_charset)
-
-
-def _visible_text(html: bytes) -> str:
-    from bs4 import BeautifulSoup
-
-    from corpus.read import decode_text
-
-    try:
-        text, _ = decode_text(html)
-    except BadInput:
-        text = html.decode("utf-8", "replace")
-    soup = BeautifulSoup(text, "lxml")
-    for tag in soup(["script", "style", "noscript"]):
-        tag.decompose()
-    lines = [ln.strip() for ln in soup.get_text("\n").splitlines()]
-    return "\n".join(ln for ln in lines if ln)
 
 
 def _check_text(text: str) -> None:
@@ -313,18 +296,10 @@ def article_from_text(id: str, text: str, url: str | None = None) -> Article:
 def article_from_html(id: str, html: bytes, url: str | None = None,
                       http_charset: str | None = None) -> Article:
     """Build an Article from HTML bytes; ``raw`` is the extracted body text."""
-    try:
-        from corpus.html import extract_page
-    except ImportError:
-        extract_page = None
-    if extract_page is not None:
-        page = extract_page(html, http_charset=http_charset)
-        body = page.body
-        title, published = page.title, page.published or meta.published_from_url(url)
-        source, author = page.source, page.author
-    else:
-        body = _visible_text(html)
-        title, published, source, author = None, meta.published_from_url(url), None, None
+    page = extract_page(html, http_charset=http_charset)
+    body = page.body
+    title, published = page.title, page.published or meta.published_from_url(url)
+    source, author = page.source, page.author
     if not body.strip():
         raise NotAnArticle("HTML page has no article text")
     return Article(

@@ -23,8 +23,8 @@ from corpus.script import simplify
 
 # Prefixes that are not part of the headline: 原标题:, 第一篇:.
 RE_TITLE_PREFIX = re.compile(r"^(?:原标题|原文标题|标题|第[一二三四五六七八九十\d]{1,3}篇)\s*[:：]\s*")
-# An author/organisation credit after the headline (dev-013 style):
-# "实施“双融双助”工程 推动…融入城乡发展 泰安市岱岳区委老干部局、区离退休干部党工委".
+# An author/organisation credit after the headline, e.g.
+# "实施“银龄”工程 助推乡村振兴 某市某区委老干部局、区离退休干部党工委".
 RE_TITLE_CREDIT = re.compile(
     r"\s+(?:中共)?[\u4e00-\u9fff]{2,20}(?:党工委|党委|工委|委员会|老干部局|组织部|关工委|局|办公室|中心|支部|总支)"
     r"(?:[、，,][\u4e00-\u9fff]{2,20}(?:党工委|党委|工委|委员会|局|办公室|中心|支部|总支))*$"

@@ -145,7 +145,7 @@ def unique_source_id(db: sqlite_utils.Database, source: "Source", key: str) -> "
 
 def find_duplicate(db: sqlite_utils.Database, article: Article) -> str | None:
     """Id of a stored article that ``article`` reposts (same body, or 3-gram Jaccard ≥ 0.5
-    with a candidate found through the stored LSH band keys), if any: seed-001 as stored
+    with a candidate found through the stored LSH band keys), if any: an article as stored
     from its first site, and the same article copied onto a health blog, are one article.
     """
     row = db.execute(

@@ -222,7 +222,7 @@ def find_subject(plain: str, q: Quantity, left_bound: int, sent_end: int) -> str
         return left_cache[0]
 
     def left_empty() -> bool:
-        # A lone verb before the number (促成34个建“家”申报) does not name the counted thing.
+        # A lone verb before the number (促成12个建“站”申报) does not name the counted thing.
         found = left()
         return not found or word_tags().get(found, "").startswith("v") and found in _words(found)
 
@@ -357,7 +357,7 @@ def _right_subject(plain: str, q: Quantity, sent_end: int,
         if second_start == gap + 1 and (
                 _head_metric(_join(first)) in (None, "other") and _head_metric(_join(second))
                 or _keyword_starts_before(joined, len(_join(second)))):
-            # 乡村振兴“银龄”专项服务团: a verb inside the name, the head comes after it
+            # 助力振兴“夕阳红”专项服务队: a verb inside the name, the head comes after it
             return _join(tokens[first_start:second_start + len(second)])
     return _join(first) or None
 
