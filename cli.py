@@ -439,11 +439,14 @@ def crawl(urls, db_path, delay, max_pages, max_depth, allow_private, config_path
 @click.option("--labels", "labels_path", type=click.Path(dir_okay=False),
               help="Label references (JSONL). Default: the shipped classify/data/theme_labels.jsonl.")
 @click.option("--relabel", is_flag=True, help="Rebuild the labels from the keyword rules first.")
+@click.option("--exclude", "exclude_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="File of article ids (one per line) never to label or train on, e.g. the "
+                   "hand-annotated evaluation articles; repeatable.")
 @click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False),
               help="Model file to write. Default: the shipped classify/data/theme_model.json.gz.")
 @click.option("--eval", "gold_dirs", multiple=True, type=click.Path(exists=True, file_okay=False),
               help="Gold folder(s) (gold.jsonl + <id>.txt) to evaluate on; repeatable.")
-def train_themes_command(corpus_dir, labels_path, relabel, out_path, gold_dirs):
+def train_themes_command(corpus_dir, labels_path, relabel, exclude_files, out_path, gold_dirs):
     """Rebuild the theme model from labelled units of a corpus folder (offline, reproducible)."""
     from classify import themes, train
 
@@ -451,7 +454,8 @@ def train_themes_command(corpus_dir, labels_path, relabel, out_path, gold_dirs):
     out = Path(out_path) if out_path else themes.MODEL_PATH
     start = time.perf_counter()
     try:
-        model, n = train.train_themes(corpus_dir, labels, relabel=relabel)
+        model, n = train.train_themes(corpus_dir, labels, relabel=relabel,
+                                      exclude=train.read_exclude(exclude_files))
     except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     themes.save_model(model, out)

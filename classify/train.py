@@ -90,13 +90,29 @@ def read_article(path: str) -> Article:
     return article_from_text(source.id, source.text)
 
 
-def weak_labels(corpus_dir: str | Path) -> Iterator[dict]:
+def read_exclude(paths: Iterable[str | Path]) -> frozenset[str]:
+    """Article ids never to train on (hand-annotated evaluation articles): one id per line or
+    whitespace-separated, ``#`` starts a comment. A file holding ``u-0002`` and
+    ``u-0008  # gold set 1`` on two lines gives ``frozenset({'u-0002', 'u-0008'})``.
+    """
+    ids: set[str] = set()
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                ids.update(line.split("#", 1)[0].split())
+    return frozenset(ids)
+
+
+def weak_labels(corpus_dir: str | Path, exclude: frozenset[str] = frozenset()) -> Iterator[dict]:
     """Rule labels for every unit of every article in ``corpus_dir`` (units without a rule
-    theme are left out), as raw-offset references."""
+    theme are left out), as raw-offset references; articles whose id is in ``exclude``
+    (gold-annotated for evaluation) are skipped."""
     for path in iter_inputs([str(corpus_dir)]):
         try:
             article = read_article(path)
         except Declined:
+            continue
+        if article.id in exclude:
             continue
         for s, e in segment_units(article):
             text = article.plain[s:e]
@@ -344,18 +360,19 @@ def report(tallies: dict[str, Tally], top_confusions: int = 8) -> str:
 
 
 def train_themes(corpus_dir: str | Path, labels_path: Path = LABELS_PATH, relabel: bool = False,
-                 ngram_max: int = NGRAM_MAX, c: float = C,
-                 rule_weight: float = RULE_WEIGHT) -> tuple[ThemeModel, int]:
+                 ngram_max: int = NGRAM_MAX, c: float = C, rule_weight: float = RULE_WEIGHT,
+                 exclude: frozenset[str] = frozenset()) -> tuple[ThemeModel, int]:
     """(Re)label if asked, read the units back from ``corpus_dir``, fit. Returns the model and
-    the number of training units."""
+    the number of training units. Units of articles in ``exclude`` are never trained on, also
+    when an older label file still refers to them."""
     if relabel or not Path(labels_path).exists():
-        write_labels(weak_labels(corpus_dir), labels_path)
-    labels = read_labels(labels_path)
+        write_labels(weak_labels(corpus_dir, exclude), labels_path)
+    labels = [r for r in read_labels(labels_path) if r["article"] not in exclude]
     texts, themes = load_units(corpus_dir, labels)
     if len(texts) < 4:
         raise ValueError(f"only {len(texts)} labelled units in {labels_path}: need at least 4")
     return fit(texts, themes, ngram_max=ngram_max, c=c, rule_weight=rule_weight), len(texts)
 
 
-__all__ = ["train_themes", "weak_labels", "segment_units", "fit", "evaluate", "report",
+__all__ = ["train_themes", "weak_labels", "read_exclude", "segment_units", "fit", "evaluate", "report",
            "read_labels", "write_labels", "load_units", "MIN_ITEM_CHARS"]

@@ -26,6 +26,7 @@ HEADING_TAGS = frozenset({"h1", "h2", "h3"})
 CHROME_WORDS = (
     "nav", "navbar", "navigation", "menu", "breadcrumbs?", "crumbs?", "footer", "foot", "copyright",
     "sidebar", "share", "comments?", "related", "recommend", "hot", "login", "toolbar", "ads?", "banner",
+    "disclaimer", "statement",
 )
 # A class/id value names chrome when one of its tokens is, starts or ends with a chrome word.
 RE_CHROME_ATTR = re.compile(
@@ -37,6 +38,12 @@ RE_CHROME_ATTR = re.compile(
 NEVER_CHROME_TAGS = frozenset({"html", "body", "main", "article"})
 RE_CAPTION_ATTR = re.compile(r"caption|pic_?txt|img_?desc|photo_?desc|pictext|imgtxt", re.I)
 RE_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# A hidden element holding at least this share of the page's Chinese characters is the
+# article hidden until a script reveals it (WeChat's #js_content ships with
+# ``visibility: hidden``), not a popup or a collapsed menu.
+HIDDEN_ARTICLE_SHARE = 0.5
+# Centred short lines right after an image are captions even without 摄/图 in them.
+RE_CENTER_STYLE = re.compile(r"text-align\s*:\s*center", re.I)
 
 # Stop lines: furniture that borders an article. Nothing is chosen across them. A line is a
 # stop line when it is short and one of these matches at its start.
@@ -47,12 +54,14 @@ END_MARKERS = (
     r"分享让更多人看到", r"【纠错】", r"\[纠错\]", r"我要纠错", r"打印(?:本页|此页|文章|本文)?$",
     r"关闭(?:窗口|本页)?$", r"【?(?:打印|关闭)(?:本页|窗口)?】", r"责任编辑", r"\(?（?责编", r"返回(?:顶部|首页|列表|页首)",
     r"收藏(?:本页)?$", r"举报", r"手机(?:看|扫|打开)", r"用微信扫", r"微信扫一扫", r"点击排行", r"热门排行",
+    r"(?:特别|郑重|重要)?声明[:：]", r"阅读原文", r"长按(?:识别|扫码|二维码)", r"预览时标签不可点", r"继续滑动看下一个",
 )
 # RELATED markers head a box of links. Such boxes also sit inside articles, between two runs
 # of paragraphs, so the runs on both sides may still be joined across them.
 RELATED_MARKERS = (
     r"相关(?:阅读|新闻|文章|链接|推荐|报道|稿件|专题|信息|内容)", r"延伸阅读", r"推荐阅读", r"热点推荐",
-    r"猜你喜欢", r"为您推荐", r"更多(?:新闻|精彩|阅读)", r"今日推荐", r"附件[:：]?$",
+    r"猜你喜欢", r"为您推荐", r"更多(?:新闻|精彩|阅读)", r"今日推荐", r"附件[:：]?$", r"往期(?:推荐|回顾|精彩|链接)",
+    r"精彩推荐",
 )
 RE_END = re.compile(r"^[\s【\[（(<《|·]*(?:" + "|".join(END_MARKERS) + ")", re.I)
 RE_RELATED = re.compile(r"^[\s【\[（(<《|·]*(?:" + "|".join(RELATED_MARKERS) + ")", re.I)
@@ -74,8 +83,15 @@ META_MARKERS = (
     r"信息分类", r"生效日期", r"文号[:：]", r"原标题[:：]", r"摄影[:：]", r"摄[:：]", r"图[:／/]", r"图片来源",
     r"文[/／:：]", r"供图", r"发布机构", r"所属机构", r"分类[:：]", r"当前位置", r"您的位置", r"我的位置",
     r"首页\s*[>/»]", r"□", r"■", r"●\s*本报", r"\(?（?完）?\)?$", r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?[\s\d:：]*",
-    r"(?:稿件|文章|消息)来源", r"转载", r"(?:点赞|收藏|分享)\s*\d*$",
+    r"(?:稿件|文章|消息)来源", r"转载", r"(?:点赞|收藏|分享)\s*\d*$", r"点击(?:上方)?(?:蓝字|关注)", r"关注我们$",
 )
+# Numbered section headings inside an article: 一、 （一） 1． 第一，. The per-line cost
+# pushes a heading that opens the body out of the chosen run; these bring it back.
+RE_NUMBERED_HEADING = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]{1,3}[、．.]|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[、．.](?!\d)"
+    r"|第[一二三四五六七八九十]{1,3}[章节部分条，,、])"
+)
+NUMBERED_HEADING_MAX_CHARS = 40
 RE_META = re.compile(r"^[\s【\[（(\-—|·]*(?:" + "|".join(META_MARKERS) + ")", re.I)
 META_MAX_CHARS = 80
 

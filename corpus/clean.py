@@ -38,6 +38,8 @@ from corpus.script import simplify
 MAX_TEXT_CHARS = 2_000_000
 # Share of invalid characters above which a text is binary data, not an article.
 MAX_INVALID_SHARE = 0.10
+# Footer lines read for a closing source/citation line (the rest is site furniture).
+CLOSING_FOOTER_LINES = 3
 # Deletions inside a line repeat until nothing matches (a deletion can join two halves).
 MAX_DELETION_ROUNDS = 8
 
@@ -171,6 +173,13 @@ def _pick_title(header: list[Line]) -> Line | None:
     """The headline: the last title-shaped line before the first date/source line, else the
     last title-shaped header line."""
     first_meta = next((i for i, ln in enumerate(header) if ln.kind == "meta"), len(header))
+    # The headline follows the breadcrumb (网易首页 > 网易山东 > 正文); short lines further down
+    # are a lead-in poem or share buttons, not the headline.
+    crumb = max((i for i, ln in enumerate(header[:first_meta]) if meta.is_breadcrumb(ln.plain)), default=None)
+    if crumb is not None:
+        for ln in header[crumb + 1:first_meta]:
+            if ln.kind == "text" and meta.looks_like_title(ln.text):
+                return ln
     for scope in (header[:first_meta], header[first_meta:]):
         for ln in reversed(scope):
             if ln.kind == "text" and meta.looks_like_title(ln.text):
@@ -267,6 +276,23 @@ def _check_text(text: str) -> None:
                        f"in the first {min(len(text), 100_000)}")
 
 
+def _broken_title(lay: Layout, raw: str) -> str | None:
+    """The headline, joined with the short lines right above it when the page broke one
+    headline over several lines (市委老干部局 / 举办专(兼)职 / 人员培训班)."""
+    if lay.title is None:
+        return None
+    parts = [lay.title]
+    while len(parts) <= meta.TITLE_MAX_PARTS and parts[0].index > 0:
+        prev = lay.lines[parts[0].index - 1]
+        gap = raw[prev.pieces[-1][0] + prev.pieces[-1][1]:parts[0].pieces[0][0]]
+        if prev.kind != "text" or gap.strip() or gap.count("\n") > 1 or not meta.is_title_fragment(prev.text) \
+                or not meta.is_title_fragment(parts[0].text):
+            break
+        parts.insert(0, prev)
+    text = "".join(ln.text.strip() for ln in parts)
+    return text if len(parts) > 1 and len(text) <= meta.TITLE_JOINED_MAX_CHARS else lay.title.text
+
+
 def _next_text(lay: Layout, line: Line) -> str | None:
     """The line after ``line`` (a headline's ``——`` subtitle, say), or None."""
     return lay.lines[line.index + 1].text if line.index + 1 < len(lay.lines) else None
@@ -282,12 +308,19 @@ def article_from_text(id: str, text: str, url: str | None = None) -> Article:
                            "all navigation, header or footer)")
     header = [ln.text for ln in lay.header]
     lead = [ln.text for ln in lay.body[:2]]
-    first_raw = text[lay.body[0].pieces[0][0]:lay.body[0].pieces[-1][0] + lay.body[0].pieces[-1][1]]
+    # The first body line as scraped, from the start of its raw line: cleaning deletes a leading
+    # byline (广州日报讯 (记者…)) that names the source and the author.
+    first_start = lay.body[0].pieces[0][0]
+    first_start = max(text.rfind("\n", 0, first_start), text.rfind("\r", 0, first_start)) + 1
+    first_raw = text[first_start:lay.body[0].pieces[-1][0] + lay.body[0].pieces[-1][1]]
+    # Lines below the header (body, skipped date lines, the top of the footer): a closing
+    # "(来源:中新网)" or 《人民日报》(2022年12月28日第15版) dates and sources the article.
+    closing = [ln.text for ln in lay.lines[len(lay.header):len(lay.lines) - len(lay.footer) + CLOSING_FOOTER_LINES]]
     return Article(
         id=id, text=body, url=url, raw=text,
-        title=meta.clean_title(meta.join_subtitle(lay.title.text, _next_text(lay, lay.title))) if lay.title else None,
-        published=meta.find_published(header, url),
-        source=meta.find_source(header, lead, [ln.text for ln in lay.footer], dateline=first_raw),
+        title=meta.clean_title(meta.join_subtitle(_broken_title(lay, text), _next_text(lay, lay.title))) if lay.title else None,
+        published=meta.find_published(header, url, closing),
+        source=meta.find_source(header, lead, [ln.text for ln in lay.footer], dateline=first_raw, closing=closing),
         author=meta.find_author(header, first_raw),
         simplified=simplify(body), raw_map=raw_map, content_hash=content_hash(body),
     )

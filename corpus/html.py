@@ -49,7 +49,13 @@ RE_SENTENCE_END = re.compile(r"[。！？!?…”」』）)]\s*$")
 RE_INNER_COLON = re.compile(r"(?<=[^\d\s])[:：]\s*\S")
 RE_LABEL_END = re.compile(r"[:：]\s*$")
 RE_FULL_STOP = re.compile(r"[。！？!?…][”」』\"]?\s*$")
+RE_CLAUSE_COMMA = re.compile(r"[，,][^，,]*\S")
 RE_WORDS = re.compile(r"[^\W_]")
+# Frequent characters that only traditional script uses (們 這 來 發 區 黨 …). A page whose
+# visible text has TRADITIONAL_MIN of them is read again with a simplified copy of each line
+# for the marker tables, which are simplified-only; a 繁體版 link alone does not count.
+RE_TRADITIONAL = re.compile(r"[們這個來時發為說對開關過還會與當頁網編輯體讀點擊閱覽數號權標題責審區國黨員組織縣鄉鎮]")
+TRADITIONAL_MIN = 10
 RE_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\$\{[^}]*\}|<!--.*?-->|\[#.*?#\]|\$[a-zA-Z_]\w*(?:\.\w+)*")
 
 # Scores (in characters of text) that shape the maximum-subarray choice.
@@ -62,6 +68,8 @@ STOP_SCORE = -10_000        # stop lines: nothing crosses them
 JOIN_MIN_SCORE = 40         # a run of prose worth joining across an inline box
 MAX_GAP_LINES = 20          # the longest inline box of links an article may span
 MAX_DEPTH = 400             # deeper nesting is a broken or hostile page: not read further
+HIDDEN_ARTICLE_MIN_STOPS = 3    # a hidden element with fewer full stops is no article
+XPATH_FULL_STOPS = "string-length(.) - string-length(translate(., '。', ''))"
 MIN_BODY_CHARS = 10         # a body shorter than this is no article
 
 
@@ -74,6 +82,11 @@ class Line:
     heading: bool          # inside <h1>–<h3>
     chrome: bool           # inside an element whose class/id names a nav, footer, share bar …
     caption: bool          # inside a caption element, or a caption-like line right after an <img>
+    plain: str = ""        # ``text`` in simplified script, same length: what the marker tables see
+
+    def __post_init__(self) -> None:
+        if not self.plain:
+            object.__setattr__(self, "plain", self.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +126,8 @@ def extract_page(html: bytes, http_charset: str | None = None) -> HtmlPage:
         return HtmlPage("", None, None, None, None, encoding)
     meta = read_meta(root)
     lines = read_lines(root)
+    if len(RE_TRADITIONAL.findall("".join(ln.text for ln in lines))) >= TRADITIONAL_MIN:
+        lines = read_lines(root, traditional=True)
     title = find_title(root, meta)
     chosen = choose_body(lines)
     start, end = (chosen[0], chosen[-1] + 1) if chosen else (0, 0)
@@ -172,10 +187,28 @@ def _chrome_elements(root) -> set:
     return found
 
 
-def _hidden_elements(root) -> set:
-    """Elements hidden by an inline style or the ``hidden`` attribute."""
-    found = {v.getparent() for v in root.xpath("//@style") if bp.RE_HIDDEN_STYLE.search(v)}
+def _hidden_elements(root, styles: list) -> set:
+    """Elements hidden by an inline style or the ``hidden`` attribute.
+
+    An element that holds most of the page's Chinese text is the article itself, hidden
+    until a script shows it (WeChat's ``<div id="js_content" style="visibility: hidden">``):
+    it is read like any other.
+    """
+    found = {v.getparent() for v in styles if bp.RE_HIDDEN_STYLE.search(v)}
     found.update(root.xpath("//*[@hidden]"))
+    # Full stops measure the prose; XPath counts them inside libxml2, fast on big pages.
+    big = [el for el in found if el.xpath(XPATH_FULL_STOPS) >= HIDDEN_ARTICLE_MIN_STOPS]
+    if big:
+        page_stops = root.xpath(XPATH_FULL_STOPS)
+        found.difference_update(el for el in big if el.xpath(XPATH_FULL_STOPS) >= bp.HIDDEN_ARTICLE_SHARE * page_stops)
+    return found
+
+
+def _centered_elements(root, styles: list) -> set:
+    """Elements centred by ``align=center``, an inline ``text-align: center`` or <center>."""
+    found = {v.getparent() for v in styles if bp.RE_CENTER_STYLE.search(v)}
+    found.update(el for el in root.xpath("//*[@align]") if el.get("align", "").strip().lower() == "center")
+    found.update(root.iter("center"))
     return found
 
 
@@ -188,15 +221,21 @@ def _caption_elements(root) -> set:
 class _LineReader:
     """Walks the tree once, collecting text pieces into lines (state of one walk)."""
 
-    def __init__(self, root) -> None:
+    def __init__(self, root, traditional: bool = False) -> None:
         self.lines: list[Line] = []
         self.pieces: list[str] = []
         self.link_chars = 0
         self.link = self.heading = self.chrome = self.caption = 0
+        # Whether each open block is centred: only a line's own block counts, since old
+        # portals centre the whole layout table.
+        self.centered: list[bool] = [False]
         self.after_img = False
+        self.traditional = traditional
         self.chrome_set = _chrome_elements(root)
-        self.hidden_set = _hidden_elements(root)
+        styles = root.xpath("//@style")
+        self.hidden_set = _hidden_elements(root, styles)
         self.caption_set = _caption_elements(root)
+        self.center_set = _centered_elements(root, styles)
 
     def add(self, text: str | None) -> None:
         if not text:
@@ -215,10 +254,15 @@ class _LineReader:
         self.link_chars = 0
         if not text:
             return
+        plain = _simplify(text) if self.traditional else text
+        # A short line right after an image is its caption when it says so (摄, 图, (张三))
+        # or is centred under it; a numbered subheading is neither.
         caption = self.caption > 0 or (
-            self.after_img and _short_unfinished(text) and bp.RE_CAPTION_HINT.search(text) is not None
+            self.after_img and _short_unfinished(plain)
+            and (bp.RE_CAPTION_HINT.search(plain) is not None
+                 or (self.centered[-1] and bp.RE_NUMBERED_HEADING.search(plain) is None))
         )
-        self.lines.append(Line(text, min(link, len(text)), self.heading > 0, self.chrome > 0, caption))
+        self.lines.append(Line(text, min(link, len(text)), self.heading > 0, self.chrome > 0, caption, plain))
         self.after_img = False
 
     def walk(self, el, depth: int = 0) -> None:
@@ -235,24 +279,38 @@ class _LineReader:
         self.heading += flags[1]
         self.chrome += flags[2]
         self.caption += flags[3]
+        if block:
+            self.centered.append(el in self.center_set)
         self.add(el.text)
         for child in el:
             self.walk(child, depth + 1)
             self.add(child.tail)
         if block:
             self.flush()
+            self.centered.pop()
         self.link -= flags[0]
         self.heading -= flags[1]
         self.chrome -= flags[2]
         self.caption -= flags[3]
 
 
-def read_lines(root) -> list[Line]:
-    """The visible text of the page as lines, in document order (see the module docstring)."""
-    reader = _LineReader(root)
+def read_lines(root, traditional: bool = False) -> list[Line]:
+    """The visible text of the page as lines, in document order (see the module docstring).
+
+    ``traditional``: the page is in traditional script; each line also gets a simplified
+    copy (``Line.plain``) for the marker tables.
+    """
+    reader = _LineReader(root, traditional)
     reader.walk(root)
     reader.flush()
     return reader.lines
+
+
+def _simplify(text: str) -> str:
+    # Imported here: OpenCC's dictionaries load on first use, only for traditional pages.
+    from corpus.script import simplify
+
+    return simplify(text)
 
 
 def _short_unfinished(text: str) -> bool:
@@ -284,7 +342,7 @@ def score_line(line: Line) -> float:
     >>> score_line(Line("首页", 2, False, False, False)) < 0
     True
     """
-    text = line.text
+    text = line.plain
     if stop_kind(text):
         return STOP_SCORE
     chars = len(RE_WORDS.findall(text))
@@ -322,9 +380,9 @@ def _gap_joinable(gap: list[Line]) -> bool:
     if len(gap) > MAX_GAP_LINES:
         return False
     for line in gap:
-        if stop_kind(line.text) == "end" or line.heading or line.chrome or _is_meta(line.text):
+        if stop_kind(line.plain) == "end" or line.heading or line.chrome or _is_meta(line.plain):
             return False
-        if _is_prose(line.text) and line.link_chars * 2 < len(line.text):
+        if _is_prose(line.plain) and line.link_chars * 2 < len(line.plain):
             return False   # prose the scoring kept out: a different text
     return True
 
@@ -354,7 +412,7 @@ def choose_body(lines: list[Line]) -> list[int]:
         if value >= JOIN_MIN_SCORE and _gap_joinable(lines[end:cs]):
             gaps.append(range(end, cs))
             end, joined = ce, True
-    while start > 0 and _is_edge_sentence(lines[start - 1]):
+    while start > 0 and (_is_edge_sentence(lines[start - 1]) or _is_lead_heading(lines[start - 1])):
         start -= 1
     while end < len(lines) and _is_edge_sentence(lines[end]):
         end += 1
@@ -363,8 +421,18 @@ def choose_body(lines: list[Line]) -> list[int]:
     return [i for i in range(start, end) if i not in dropped]
 
 
+def _is_lead_heading(line: Line) -> bool:
+    """A numbered section heading (一、… （一）…) just before the chosen run opens the body."""
+    text = line.plain
+    return (
+        len(text) <= bp.NUMBERED_HEADING_MAX_CHARS and bp.RE_NUMBERED_HEADING.search(text) is not None
+        and not line.link_chars and not line.chrome and not line.caption
+        and stop_kind(text) is None and not _is_meta(text)
+    )
+
+
 def _is_subheading(line: Line) -> bool:
-    text = line.text
+    text = line.plain
     return (
         not line.link_chars and not line.caption and len(RE_HANZI.findall(text)) >= 2
         and not RE_LABEL_END.search(text) and stop_kind(text) is None
@@ -372,7 +440,7 @@ def _is_subheading(line: Line) -> bool:
 
 
 def _is_edge_sentence(line: Line) -> bool:
-    text = line.text
+    text = line.plain
     return (
         RE_SENTENCE_END.search(text) is not None and RE_PROSE_PUNCT.search(text) is not None
         and len(RE_HANZI.findall(text)) >= 2 and not line.link_chars and not line.chrome
@@ -381,7 +449,16 @@ def _is_edge_sentence(line: Line) -> bool:
 
 
 def _is_meta(text: str) -> bool:
-    return len(text) <= bp.META_MAX_CHARS and bp.RE_META.search(text) is not None
+    """A date, source, byline or editor line. A sentence is not one, even when it opens with
+    a date or 记者 (``2021年10月28日上午，七支部开展了主题党日活动。``)."""
+    return (
+        len(text) <= bp.META_MAX_CHARS and bp.RE_META.search(text) is not None
+        and not _is_sentence(text)
+    )
+
+
+def _is_sentence(text: str) -> bool:
+    return RE_FULL_STOP.search(text) is not None and RE_CLAUSE_COMMA.search(text) is not None
 
 
 def _is_prose(text: str) -> bool:
@@ -404,23 +481,21 @@ def _is_title(text: str, norm_title: str) -> bool:
 
 def trim_body(lines: list[Line], title: str | None) -> list[str]:
     """Drop the title, metadata and sign-off lines at the edges, captions and tokens inside."""
-    texts: list[str] = []
-    for line in lines:
-        text = RE_TEMPLATE.sub("", line.text).strip()
-        if text and not _is_furniture(line, text):
-            texts.append(text)
+    kept = [line for line in lines if line.text and not _is_furniture(line, line.plain)]
     norm_title = _norm(title) if title else ""
-    while texts and (
-        _is_meta(texts[0]) or _is_title(texts[0], norm_title)
-        or (not _is_prose(texts[0]) and not RE_SENTENCE_END.search(texts[0]) and len(texts[0]) <= 30)
+    while kept and (
+        _is_meta(kept[0].plain) or _is_title(kept[0].text, norm_title)
+        or (_is_label(kept[0].plain, 30) and bp.RE_NUMBERED_HEADING.search(kept[0].plain) is None)
     ):
-        texts.pop(0)
-    while texts and (
-        _is_meta(texts[-1])
-        or (not _is_prose(texts[-1]) and not RE_SENTENCE_END.search(texts[-1]) and len(texts[-1]) <= 20)
-    ):
-        texts.pop()
-    return texts
+        kept.pop(0)
+    while kept and (_is_meta(kept[-1].plain) or _is_label(kept[-1].plain, 20)):
+        kept.pop()
+    return [line.text for line in kept]
+
+
+def _is_label(text: str, max_chars: int) -> bool:
+    """A short line that is neither prose nor a finished sentence: 分享, 点击蓝字关注我们."""
+    return not _is_prose(text) and not RE_SENTENCE_END.search(text) and len(text) <= max_chars
 
 
 def fallback_body(lines: list[Line]) -> list[str]:

@@ -51,6 +51,27 @@ def clean_title(line: str) -> str | None:
     return title if TITLE_MIN_CHARS <= len(title) <= TITLE_MAX_CHARS else None
 
 
+# A headline broken over short lines: each piece at most this long, at most this many pieces.
+TITLE_FRAGMENT_MAX_CHARS = 12
+TITLE_MAX_PARTS = 3
+TITLE_JOINED_MAX_CHARS = 40
+# A navigation path: two steps or more, or one step into 正文.
+RE_BREADCRUMB = re.compile(r"[>＞»›]\s*[^>＞»›\s][^>＞»›]*[>＞»›]|[>＞»›]\s*正文\s*$")
+
+
+def is_breadcrumb(line: str) -> bool:
+    """``网易首页 > 网易山东 > 正文`` and the like."""
+    return bool(RE_BREADCRUMB.search(line))
+
+
+def is_title_fragment(line: str) -> bool:
+    """A short piece of a broken headline: 举办专(兼)职. No sentence or clause punctuation."""
+    line = line.strip()
+    return (2 <= len(line) <= TITLE_FRAGMENT_MAX_CHARS and not re.search(r"[。！？!?；;，,:：|｜]", line)
+            and not is_breadcrumb(line) and not RE_NOT_TITLE.search(line)
+            and not RE_PERIODICAL_LINE.match(simplify(line)))   # 某市老年教育通讯 over the headline
+
+
 RE_SUBTITLE = re.compile(r"^\s*(?:——|--|—)\s*\S")
 
 
@@ -71,6 +92,7 @@ def looks_like_title(line: str) -> bool:
     return (TITLE_MIN_CHARS <= len(line) <= TITLE_MAX_CHARS and cjk >= 3
             and not re.search(r"[。！？!?；;]", line.rstrip("。"))
             and not line.startswith(("——", "--", "—"))
+            and not line.rstrip().endswith(("——", "—"))   # a kicker leading into the headline
             and not RE_ENUMERATED_HEADING.match(line)
             and not RE_NOT_TITLE.search(line)
             and not RE_PERIODICAL_LINE.match(simplify(line)))  # 桂林日报 over the headline
@@ -113,8 +135,28 @@ def published_from_url(url: str | None) -> str | None:
     return None
 
 
-def find_published(header: list[str], url: str | None = None) -> str | None:
-    """The first full date printed in the header lines, else the URL's date.
+# A reprint's closing citation of the paper it came from: 《人民日报》(2022年12月28日第15版).
+# It dates and sources the article itself, unlike the dates of related articles in a footer.
+RE_PRINT_CITATION = re.compile(
+    r"^\s*《(?P<paper>[^》]{2,12})》\s*[(（]\s*(?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"
+    r"\s*(?:第?\s*[\dA-Z]{1,3}\s*版)?\s*[)）]\s*$")
+
+
+def print_citation(closing: list[str]) -> re.Match[str] | None:
+    """The citation line among the closing lines, if any.
+
+    >>> print_citation(["(记者 张三)", "《人民日报》(2022年12月28日第15版)"]).group("paper")
+    '人民日报'
+    """
+    for line in closing:
+        if m := RE_PRINT_CITATION.match(simplify(line)):
+            return m
+    return None
+
+
+def find_published(header: list[str], url: str | None = None, closing: list[str] = ()) -> str | None:
+    """The first full date printed in the header lines, else a closing print citation's date,
+    else the URL's date.
 
     >>> find_published(["2024-07-12 19:15:27    来源:中国应急安全网"])
     '2024-07-12'
@@ -123,6 +165,9 @@ def find_published(header: list[str], url: str | None = None) -> str | None:
         for m in RE_FULL_DATE.finditer(line):
             if iso := iso_date(*m.groups()):
                 return iso
+    if (m := print_citation(list(closing))) and (d := RE_FULL_DATE.search(m.group("date"))):
+        if iso := iso_date(*d.groups()):
+            return iso
     return published_from_url(url)
 
 
@@ -140,8 +185,19 @@ OUTLET_RES: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
     r"《(?P<value>[^》]{2,12})》(?:杂志|期刊|周刊|月刊)",
     r"[“\"](?P<value>[^”\"]{2,12})[”\"](?:微信)?(?:微信平台|公众号|微信公众号)",
 ))
-# A newspaper named in the dateline (广州日报讯, 惠州日报讯); 本报讯 names none.
-RE_PAPER_DATELINE = re.compile(r"^\s*(?P<value>[\u4e00-\u9fff]{2,8}(?:日[报報]|晚[报報]|时[报報]|時報|商[报報]|晨[报報]|都市[报報]))[讯訊]")
+PAPER = r"[\u4e00-\u9fff]{2,8}?(?:日[报報]|晚[报報]|时[报報]|時報|商[报報]|晨[报報]|都市[报報])"
+# The paper's own channels, dropped from its name: 北京日报客户端, 长江日报融媒体.
+PAPER_CHANNEL = r"(?:客户端|客戶端|融媒体|融媒體|全媒体|全媒體|APP|App|app|网|網)?"
+# A newspaper named in the dateline (广州日报讯, 长江日报融媒体4月25日讯); 本报讯 names none.
+RE_PAPER_DATELINE = re.compile(r"^\s*(?P<value>" + PAPER + ")" + PAPER_CHANNEL
+                               + r"\s*(?:\d{1,2}月\d{1,2}日)?\s*[讯訊]")
+# A paper standing alone in a header date line: "北京日报客户端 2024-06-24", "2026年01月20日 宝安日报 版次:B07".
+RE_PAPER_IN_META = re.compile(r"(?:^|\s)(?P<value>" + PAPER + ")" + PAPER_CHANNEL + r"(?=\s|$)")
+# A closing line that is only a source label: "(来源:中新网)".
+RE_CLOSING_SOURCE = re.compile(r"^\s*[(（【\[]?\s*(?:" + "|".join(("文章来源", "信息来源", "新闻来源", "来源", "稿源"))
+                               + r")\s*[:：]\s*(?P<value>[^()（）【】\[\]]{2,30}?)\s*[)）】\]]?\s*$")
+# A breadcrumb with no label whose root is a site's home page: 网易首页 > 网易山东 > 正文.
+RE_HOME_ROOT = re.compile(r"^\s*(?P<value>[\u4e00-\u9fffA-Za-z]{2,8}?)首页\s*[>＞»]")
 # A header line that is only a periodical's name (重庆市老年教育通讯): the outlet.
 RE_PERIODICAL_LINE = re.compile(r"^\s*(?P<value>[\u4e00-\u9fff]{2,12}(?:通讯|简报|日报|晚报|时报|周报))\s*$")
 # The first step of a breadcrumb names the site unless it is a 首页 (当前位置: 杰佳通 > 新闻中心).
@@ -171,10 +227,12 @@ def normalise_source(value: str) -> str | None:
 
 
 def find_source(header: list[str], lead: list[str] = (), tail: list[str] = (),
-                dateline: str = "") -> str | None:
+                dateline: str = "", closing: list[str] = ()) -> str | None:
     """Source, in this order: a 来源 label in the header (a bare ``来源:`` takes the next line);
-    a header line naming a periodical (重庆市老年教育通讯); a paper's dateline opening the lead
-    (广州日报讯); the site at the root of a breadcrumb; an outlet named in the lead or footer.
+    a closing line that is only a 来源 label, or a print citation (《人民日报》(2022年12月28日第15版));
+    a header line naming a periodical (重庆市老年教育通讯) or a paper in a date line (北京日报客户端
+    2024-06-24); a paper's dateline opening the lead (广州日报讯); the site at the root of a
+    breadcrumb (当前位置: 杰佳通 >, 网易首页 >); an outlet named in the lead or footer.
 
     >>> find_source(["2024-07-12 19:15:27    来源:中国应急安全网"])
     '中国应急安全网'
@@ -186,14 +244,22 @@ def find_source(header: list[str], lead: list[str] = (), tail: list[str] = (),
                 value = header[i + 1] if len(header[i + 1]) <= SOURCE_MAX_CHARS else ""
             if src := normalise_source(value):
                 return src
+    for line in closing:
+        if (m := RE_CLOSING_SOURCE.match(simplify(line))) and (src := normalise_source(m.group("value"))):
+            return src
+    if (m := print_citation(list(closing))) and (src := normalise_source(m.group("paper"))):
+        return src
     for line in header:
         if m := RE_PERIODICAL_LINE.match(simplify(line)):
+            return normalise_source(m.group("value"))
+    for line in header:
+        if RE_FULL_DATE.search(line) and (m := RE_PAPER_IN_META.search(simplify(line))):
             return normalise_source(m.group("value"))
     # ``dateline``: the first body line as scraped, before cleaning deleted its 广州日报讯 byline.
     if m := RE_PAPER_DATELINE.match(dateline or (lead[0] if lead else "")):
         return normalise_source(m.group("value"))
     for line in header:
-        m = RE_BREADCRUMB_ROOT.search(simplify(line))
+        m = RE_BREADCRUMB_ROOT.search(simplify(line)) or RE_HOME_ROOT.match(simplify(line))
         if m and not RE_NOT_SITE.search(m.group("value")) and (src := normalise_source(m.group("value"))):
             return src
     for line in list(lead) + list(tail):

@@ -37,6 +37,9 @@ EDGE_WORDS = frozenset(
     "先后 相继 分别 同时 还 并 均 都 新 再 又 多 余 仅 就 将 已经 一共 总共 年均 每年 每月 累计达 "
     "多达 高达 达到了 壮大到 增至 增加到 超过 是 即 全部 均已 都已".split()
 )
+# 社区现有居民3200人: what exists is counted, not the place that has it (现有 is tagged b).
+EXISTENCE_WORDS = frozenset("有 现有 共有 约有 已有 拥有 尚有 还有".split())
+ASPECT_MARKERS = frozenset("了 着 过".split())
 NOUNISH = ("n", "vn", "j", "nz", "nt", "ns", "nr", "ng", "an", "l", "b", "m", "q", "x", "eng", "i")
 BREAK_TAGS = ("v", "d", "p", "c", "u", "r", "f", "t", "y", "e", "o", "z")
 RE_YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})\s*年(?!龄|级|代|党龄)")
@@ -49,10 +52,33 @@ RE_SUMMARY = re.compile(r"\s*(摘要|内容摘要|导读)[:：]")
 # N个镇…分别成立离退休干部党支部: the counted units each set up a branch (corpus README).
 RE_EACH_BRANCH = re.compile(
     r"^[^，,。；;：:]{0,30}?(?:分别|各自|均)(?:成立|建立|组建|设立)了?[^，,。；;]{0,12}?"
-    r"(?:党支部|党组织|党小组|党总支)"
+    r"(?:党支部|党组织|党小组|党总支|党工委|党委)"
+)
+# 16地市、126县市区成立了离退休干部党工委: counted units opening the clause set up branches
+# themselves, with or without 分别 (not 在12家企业中建立党组织, where they host one).
+RE_CLAUSE_HEAD = re.compile(r"[，,；;：:。！？!]")
+RE_HOST_BEFORE = re.compile(r"[在为帮给向对从]|助推|指导")
+RE_OWN_BRANCH = re.compile(
+    r"^[^，,。；;：:中内里为帮]{0,30}?(?:分别|各自|均)?(?:成立|建立|组建|设立)了?[^，,。；;]{0,12}?"
+    r"(?:党支部|党组织|党小组|党总支|党工委|党委)"
 )
 # 由…8名村民组建/组成: the people make up the team, so they are its members.
 RE_MEMBERS_OF = re.compile(r"^[^，,。；;]{0,12}?(?:组建|组成|共同组建)")
+# A residential place as the topic of a sentence: what follows counts its population.
+RE_RESIDENCE = re.compile(r"(?:社区|小区|大院|家属院|院落|村)(?!委|党|书记|干部|两委|居委|支部)")
+RE_ORGANISATION = re.compile(r"支部|党委|党组织|党总支|党小组|队|团|协会|委员会|中心|站|室")
+# Words a population statement is made of (光华大院现有居民住户1133人，退休老干部330人):
+# existence, location and the states residents are in. Any other verb or a preposition
+# (为282名退役军人提供服务, 帮扶困难群众120户) means the people take part in work.
+BACKGROUND_WORDS = frozenset(
+    "有 现有 共有 约有 居住 现居住 住 住着 居住着 位于 地处 成立 成立于 于 辖 下辖 总 其中 "
+    "退休 离休 在职 退役 常住 流动 留守 独居 空巢 登记 户籍".split()
+)
+RE_LIST_GAP = re.compile(r"[、和及]?[^，,；;。、]{0,8}")
+# Verbs whose object is the people served (惠及700多万人次, 服务群众3000人次).
+RE_BENEFIT_BEFORE = re.compile(r"(?:惠及|受益|覆盖|辐射|服务|帮助|帮扶|救助|受惠)$")
+# 由19个分团组成的艺术团: the number counts the noun before the relative verb.
+MEMBER_VERBS = frozenset("组成 组建 构成".split())
 # Units that measure size, not work: 占地23310平方米 is `other` whatever the subject.
 MEASURE_KINDS = ("area", "length", "weight")
 
@@ -114,6 +140,7 @@ def extract_facts(article: Article) -> list[Fact]:
         first_seen.setdefault(plain[s.start:s.end].strip(), i)
     facts: list[Fact] = []
     prev_end = 0
+    population_at = -1
     for n, q in enumerate(quantities):
         i = sentence_at(sentences, q.start)
         s = sentences[i]
@@ -130,16 +157,56 @@ def extract_facts(article: Article) -> list[Fact]:
             subject = facts[-1].subject + "占比"   # 其中80岁以上29人，占36.1%
         unit = q.unit or _implied_unit(plain[s.start:q.start])
         value = q.value
+        metric = decide_metric(subject, unit, q, plain[left_bound:q.start], plain[q.end:s.end])
+        if metric in ("participants", "beneficiaries") and (
+                _is_population(plain, s.start, q, subject)
+                or facts and population_at == facts[-1].start and facts[-1].start >= s.start
+                and RE_LIST_GAP.fullmatch(plain, facts[-1].end, q.start)):
+            metric = "other"     # 住户有1235户，其中散户112户、安置户193户: the list goes on
+            population_at = q.start
         facts.append(Fact(
             start=q.start, end=q.end, span=text[q.start:q.end], value=value, unit=unit,
-            approx=q.approx, subject=subject,
-            metric=decide_metric(subject, unit, q, plain[left_bound:q.start], plain[q.end:s.end]),
+            approx=q.approx, subject=subject, metric=metric,
             year=years[i], sentence=text[slice(*sentence_window(text, s.start, s.end, q.start, q.end))].strip(),
         ))
         prev_end = q.end
         if subject and plain.startswith(subject, q.end):
             prev_end += len(subject)   # that noun belongs to this quantity, not the next one
     return facts
+
+
+def _is_population(plain: str, sent_start: int, q: Quantity, subject: str | None) -> bool:
+    """True when ``q`` counts the residents of a place the sentence describes: background,
+    not work (corpus README: population figures are ``other``).
+
+    ``东港社区成立于2020年，现有居民11197人，其中退役老兵198人`` → both True;
+    ``社区为282名退役军人提供服务`` → False (a preposition: they are served).
+    Party members keep their metric (``社区现有党员56名``), and so do team members
+    (``社区有一支由12名老兵组成的服务队``).
+    """
+    if units().get(q.unit) is None or units()[q.unit].kind not in ("person", "household") \
+            or subject and "党员" in subject:
+        return False
+    before = plain[sent_start:q.start]
+    places = list(RE_RESIDENCE.finditer(before))
+    if not places:
+        return False
+    between = before[places[-1].end():]
+    if RE_ORGANISATION.search(between) or RE_MEMBERS_OF.match(plain, q.end):
+        return False
+    # The figure must close its clause (住户有1235户，其中…; 2465户7261人): when the clause
+    # goes on (村210户农民以土地入股…, 百余人现场观看), the people act in the story.
+    rest = _clause(plain, q.end, len(plain), +1)
+    if subject and rest.startswith(subject):
+        rest = rest[len(subject):]
+    if rest and not rest[0].isdigit():
+        return False
+    tags = word_tags()
+    for word, _, _ in tokenize(between):
+        tag = tags.get(word) or "x"
+        if word not in BACKGROUND_WORDS and tag.startswith(("v", "p")) and not tag.startswith("vn"):
+            return False
+    return True
 
 
 def _in_explanation(plain: str, pos: int, sent_start: int) -> bool:
@@ -223,6 +290,8 @@ def find_subject(plain: str, q: Quantity, left_bound: int, sent_end: int) -> str
 
     def left_empty() -> bool:
         # A lone verb before the number (促成12个建“站”申报) does not name the counted thing.
+        if plain[q.start - 1:q.start] == "的":
+            return True   # 报到的8名在职党员: the clause before only describes them
         found = left()
         return not found or word_tags().get(found, "").startswith("v") and found in _words(found)
 
@@ -264,6 +333,9 @@ def _tagged(fragment: str) -> list[tuple[str, str]]:
             out.append((word, "quote"))
         else:
             out.append((word, tags.get(word) or "x"))
+    for i in range(len(out) - 1):
+        if out[i][1] == "vn" and out[i + 1][0] in ASPECT_MARKERS:
+            out[i] = (out[i][0], "v")   # 交流了经验: used as a verb here, not a noun
     return out
 
 
@@ -336,6 +408,10 @@ def _right_subject(plain: str, q: Quantity, sent_end: int,
         k = words.index("的")
         before, after = tokens[:k], tokens[k + 1:]
         head = [t for t in before if t[1] != "quote"]
+        if head and head[-1][0] in MEMBER_VERBS:
+            runs = _runs(before[:-1])      # 由19个分团组成的艺术团 → 分团
+            if runs and runs[0][0] == lead:
+                return _join(runs[0][1]) or None
         if not head or not _is_noun(*head[-1]) or head[-1][1] in ("m", "q"):
             runs = _runs(after)
             if runs and runs[0][0] == 0:
@@ -388,11 +464,17 @@ def _left_phrase(tokens: list[tuple[str, str]]) -> str | None:
         return None
     cut = 0
     for i, (w, t) in enumerate(tokens[:-1]):
-        if t.startswith("v") and not t.startswith("vn") and any(_is_noun(*x) for x in tokens[i + 1:]):
+        if (t.startswith("v") and not t.startswith("vn") or w in EXISTENCE_WORDS) \
+                and any(_is_noun(*x) for x in tokens[i + 1:]):
             cut = i + 1
     phrase = tokens[cut:]
     if cut == 0 and len(phrase) > 1 and all(t.startswith("v") for _, t in phrase if t != "quote"):
         phrase = phrase[1:]   # 开展走访慰问 → 走访慰问
+    trail = len(phrase)
+    while trail and phrase[trail - 1][1].startswith("v") and not phrase[trail - 1][1].startswith("vn"):
+        trail -= 1
+    if trail and len(phrase) - trail >= 2:
+        phrase = phrase[trail + 1:]   # 救援中心每年开展搜救80多次 → 搜救: the action is counted
     while phrase and phrase[0][0] in EDGE_WORDS:
         phrase = phrase[1:]
     subject = _join(phrase)
@@ -416,8 +498,12 @@ def decide_metric(subject: str | None, unit: str, q: Quantity, before: str, afte
     kind = unit_info.kind if unit_info else ""
     if kind in MEASURE_KINDS:
         return default
-    if kind == "count" and RE_EACH_BRANCH.match(after):
+    if kind == "count" and (RE_EACH_BRANCH.match(after) or RE_OWN_BRANCH.match(after)
+                            and not RE_HOST_BEFORE.search(RE_CLAUSE_HEAD.split(before)[-1])):
         return "branches"
+    if kind == "person" and RE_BENEFIT_BEFORE.search(before.rstrip(SPACES)) \
+            and (subject is None or before.rstrip(SPACES).endswith(subject)):
+        return "beneficiaries"   # 惠及700多万人次: the people served, named by the verb
     found = _head_metric(subject) if subject else None
     if found is None:
         clause = _clause(before, len(before), 0, -1) if before else ""
@@ -426,6 +512,10 @@ def decide_metric(subject: str | None, unit: str, q: Quantity, before: str, afte
             found = None
     if found is None:
         return default
+    if kind == "count" and q.unit not in ("个", "") and found in ("participants", "beneficiaries"):
+        return default   # 15所会员校, 8类…人员: the unit counts places or kinds, not people
+    if kind == "event" and found in ("venues", "teams", "branches"):
+        return default   # 救援中心每年搜救200多次: who acts, counted in sessions
     if kind == "person" and found == "beneficiaries" and RE_MEMBERS_OF.match(after):
         return "participants"
     if kind in ("person", "household") and q.unit \

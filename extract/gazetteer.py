@@ -180,16 +180,31 @@ def straddles_word(text: str, start: int, end: int, edges: tuple[int, ...] | Non
 
 
 def sound_readings(text: str, start: int, end: int, candidates: tuple[Candidate, ...],
-                   after_name: bool) -> tuple[Candidate, ...]:
+                   after_name: bool, before_name: bool = False) -> tuple[Candidate, ...]:
     """The readings of ``text[start:end]`` that fit how it sits in the text.
 
     A short form that straddles a word loses its readings (建平 in 创建平安); so does a full name
     whose first character ends an ordinary word, unless a place name ends right
-    there (湖南省长沙市: 省长 is a word, but 湖南省 was read first).
+    there (湖南省长沙市: 省长 is a word, but 湖南省 was read first). Likewise a word across the
+    end of a short form does not count when a place name starts right there (河北燕郊: 北燕 is
+    a word, but 燕郊 is read next).
     """
-    alias_ok = not straddles_word(text, start, end, (end,) if after_name else None)
+    edges = tuple(e for e, free in ((start, after_name), (end, before_name)) if not free)
+    alias_ok = not edges or not straddles_word(text, start, end, edges)
     full_ok = after_name or not straddles_word(text, start, end, (start,))
     return tuple(c for c in candidates if (alias_ok if c.alias else full_ok))
+
+
+def name_starts_at(trie: Trie, text: str, start: int) -> bool:
+    """True when a gazetteer name of two characters or more begins at ``text[start]``."""
+    state, end = trie._children.get(text[start]) if start < len(text) else None, start + 1
+    while state is not None:
+        if state._value is not None and end - start >= 2:
+            return True
+        if end >= len(text):
+            return False
+        state, end = state._children.get(text[end]), end + 1
+    return False
 
 
 def find_names(text: str, gazetteer: Gazetteer | None = None) -> list[NameMatch]:
@@ -216,7 +231,8 @@ def find_names(text: str, gazetteer: Gazetteer | None = None) -> list[NameMatch]
                 break
             state, end = state._children.get(text[end]), end + 1
         for end, candidates in reversed(ends):
-            readings = sound_readings(text, start, end, candidates, start == last_end)
+            readings = sound_readings(text, start, end, candidates, start == last_end,
+                                      name_starts_at(trie, text, end))
             if readings:
                 found.append(NameMatch(start, end, text[start:end], readings))
                 last_end = start = end

@@ -108,6 +108,7 @@ def _quantity_re() -> re.Pattern:
 RE_PERCENT = re.compile(
     rf"(?P<pre>{RE_PRE})?(?:(?P<num>{RE_ARABIC})(?P<mid>多)?[%％]"
     rf"|百分之(?P<cn>{RE_ARABIC}|[{CN_CHARS}点]+)"
+    r"|(?P<den>[二三四五六七八九十百]+)分之(?P<share>[一二三四五六七八九]+)(?![十百千万])"
     r"|(?P<tenth>[一二两三四五六七八九十]|[0-9])成(?!员|立|效|果|绩|为|功|熟|长|本|立|就|果|型|交|都|了))"
     rf"(?P<tail>以上|左右)?"
 )
@@ -124,11 +125,18 @@ LEFT_GLUE = set("+-—–~～:：/.．_#№")
 RIGHT_GLUE = set("+:：/_#")
 ORDINAL_BEFORE = ("第", "初", "周", "星期", "礼拜", "每")
 # A size a rule is set by (按照500~1000人规模切分网格), not a reported count.
-RE_PARAMETER_AFTER = re.compile(r"[ \u00a0]?(?:的)?(?:规模|标准)")
+RE_PARAMETER_AFTER = re.compile(r"[ \u00a0]?(?:的?规模|的标准)")
+# A limit a rule sets (出资比例不得超过20%, 每月不少于2次), not a reported figure.
+RE_LIMIT_BEFORE = re.compile(r"(?:不得|不能|不应|不|最多|最少)(?:超过|超出|高于|低于|少于|多于|大于|小于)$")
 # A lone Chinese numeral closing a list (甲、乙等三个清单) or listed beside written counts
 # (7个镇、一个街道办事处和16个部门) is a count, not a slogan.
 # …等四个板块: parts of a structure, not things set up (corpus README, named structures).
 PART_NOUNS = ("板块", "模块", "方面", "领域", "维度", "环节", "部分", "层级", "类别")
+# Parts of a framework are never counts of work, whatever the numeral (围绕…6个方面明确了38项标准).
+STRUCTURE_PARTS = ("板块", "模块", "方面", "维度", "环节", "层级")
+BUILDING_UNITS = ("栋", "幢")
+ADDRESS_BEFORE = ("期", "区", "苑", "园", "院", "座", "号")
+RE_RANGE_NEXT = re.compile(r"[-—–~～至到][0-9０-９]")
 RE_LIST_BEFORE = re.compile(r"(?:[^，,。；;：:]等|[0-9][^，,。；;：:]{1,12}[、和及])$")
 
 
@@ -281,14 +289,24 @@ def _declined(text: str, m: re.Match, unit: Unit | None) -> bool:
             return True
         if _in_short_quote(text, s):
             return True
-    if RE_PARAMETER_AFTER.match(text, m.end()):
+    if RE_PARAMETER_AFTER.match(text, m.end()) or _is_limit(text, m):
         return True
+    if unit is not None and text.startswith(STRUCTURE_PARTS, m.end()):
+        return True
+    if unit is not None and unit.surface in BUILDING_UNITS and before.endswith(ADDRESS_BEFORE):
+        return True   # 小区一期5栋居民楼前: a building number in an address
     if m.group("range"):
         low = _number(num)
         high = _number(m.group("num2"))
         if low is None or high is None or high < low or high <= 10 or high > 10 * max(low, 1):
             return True   # rule parameters (留1—2名…值班), not reports
     return False
+
+
+def _is_limit(text: str, m: re.Match) -> bool:
+    """``不得超过20%``, ``每月不少于2次``: a limit set by a rule, not a report."""
+    before = text[max(0, m.start() - 6):m.start()] + (m.group("pre") or "")
+    return bool(RE_LIMIT_BEFORE.search(before))
 
 
 def _listed(text: str, m: re.Match, unit: Unit) -> bool:
@@ -354,7 +372,13 @@ def _percent(text: str, m: re.Match) -> Quantity | None:
     left = text[s - 1] if s else ""
     if m.group("num") and (left in LEFT_GLUE or left.isascii() and left.isalnum()):
         return None
-    if m.group("tenth"):
+    if _is_limit(text, m) or m.group("num") and RE_RANGE_NEXT.match(text, m.end()):
+        return None   # 不得超过20%; 提取5%-10%的公积金 (a rule's range)
+    if m.group("den"):
+        # 五分之一 → 20 %: a fraction is a share like 百分之二十 (corpus README, ratios)
+        den, share = _number(m.group("den")), _number(m.group("share"))
+        value = None if not den or share is None or share >= den else share * 100 / den
+    elif m.group("tenth"):
         if m.start() and text[m.start() - 1] in CN_CHARS + "第":
             return None
         value = _number(m.group("tenth"))

@@ -58,6 +58,10 @@ RE_LINE = re.compile(r"[^\n]+")
 # which does not make the article about that town.
 RE_ESTATE_AFTER = re.compile(r"(?:小区|花园|家园|新村|公寓|大厦|山庄|苑)")
 RE_INSTITUTION_AFTER = re.compile(r"(?:小学|中学|学校|幼儿园|医院|卫生院|卫生室|诊所|酒店|宾馆)")
+# A county's short form with a town suffix names a town the gazetteer lacks (玄武街道, 神木镇),
+# not the county: it lies in that county only where the article names the county itself.
+RE_TOWN_SUFFIX = re.compile(r"(?:街道|镇|乡)(?![镇村])")
+UNKNOWN_TOWN_CODE = "town-of-county-name"
 # A town-level name the gazetteer lacks, written right after a county it belongs to
 # (桐柏县清淮街道): 2–3 characters and a town suffix, not a generic word (各乡镇, 城乡镇).
 RE_UNKNOWN_TOWN = re.compile(r"(?P<name>[\u4e00-\u9fff]{2,3}(?:街道|镇|乡))")
@@ -94,7 +98,9 @@ def resolve_region(article: Article, extra: Iterable[str] = ()) -> Region:
     resolved = disambiguate(mentions)
     lead = {division.key for division, weight in resolved if weight >= LEAD_WEIGHT}
     named = {division.key for division, _ in resolved}
-    return descend(weigh(resolved), lead, named)
+    weights = weigh(resolved)
+    region = descend(weights, lead, named)
+    return region if region != Region() else town_alone(weights)
 
 
 def find_mentions(article: Article) -> Iterable[Mention]:
@@ -107,7 +113,7 @@ def find_mentions(article: Article) -> Iterable[Mention]:
     if article.title:
         lines.append((-1, simplify(article.title), TITLE_WEIGHT))
     lines.extend((i, m.group(), None) for i, m in enumerate(RE_LINE.finditer(article.plain)))
-    found = [(number, text, weight, [drop_named_things(text, drop_quoted_aliases(text, m))
+    found = [(number, text, weight, [town_of_county_name(text, drop_named_things(text, drop_quoted_aliases(text, m)))
                                      for m in find_names(text)]) for number, text, weight in lines]
     towns = unknown_towns((text, matches) for _, text, _, matches in found)
     in_lead = True
@@ -154,6 +160,18 @@ def find_unknown_towns(text: str, matches: list[NameMatch],
             if not any(n.start < m.end() and m.start() < n.end and len(n.surface) >= len(name)
                        for n in matches):
                 yield NameMatch(m.start(), m.end(), name, candidates)
+
+
+def town_of_county_name(line: str, match: NameMatch) -> NameMatch:
+    """玄武街道, 神木镇: a county's short form and a town suffix, read as an unknown town in that
+    county. Weak: it is placed only where the article also names the county (神木市)."""
+    counties = [c for c in match.candidates if c.alias and c.division.level == 2]
+    suffix = RE_TOWN_SUFFIX.match(line, match.end)
+    if not counties or not suffix:
+        return match
+    name = line[match.start:suffix.end()]
+    return NameMatch(match.start, suffix.end(), name, tuple(
+        Candidate(Division.of(UNKNOWN_TOWN_CODE, *c.division.chain[:3], name), False, True) for c in counties))
 
 
 def drop_quoted_aliases(line: str, match: NameMatch) -> NameMatch:
@@ -207,7 +225,8 @@ def disambiguate(mentions: list[Mention]) -> list[tuple[Division, float]]:
             division = sound[0].division
             anchors.add(division.key)
             anchors.update(division.ancestors())
-    picked = [(mention, pick(mention.match.candidates, anchors)) for mention in mentions]
+    picked = [(mention, pick(mention.match.candidates, anchors) or parentless_town(mention.match))
+              for mention in mentions]
     picked = [(mention, division) for mention, division in picked if division is not None]
     resolved = []
     for (mention, division), following in zip(picked, picked[1:] + [(None, None)]):
@@ -221,6 +240,16 @@ def disambiguate(mentions: list[Mention]) -> list[tuple[Division, float]]:
             continue
         resolved.append((division, mention.weight))
     return resolved
+
+
+def parentless_town(match: NameMatch) -> Division | None:
+    """A town written in full that the article does not place (城关镇 ×99, 玄武街道): the town
+    alone, with no higher level. It counts only when the article names no other place."""
+    candidates = match.candidates
+    if candidates and all(c.division.level == 3 and not c.alias and (
+            not c.weak or c.division.code == UNKNOWN_TOWN_CODE) for c in candidates):
+        return Division.of("", None, None, None, match.surface)
+    return None
 
 
 def sound_candidates(candidates: tuple[Candidate, ...]) -> list[Candidate]:
@@ -301,6 +330,18 @@ def descend(weights: dict[Key, float], lead: set[Key] = frozenset(), named: set[
             chain[level] = best[level]
         parent, parent_weight = best, best_weight
     return Region(*chain)
+
+
+def town_alone(weights: dict[Key, float]) -> Region:
+    """The heaviest parentless town when nothing else places the article (近年来，城关镇…)."""
+    towns = sorted(((w, k) for k, w in weights.items() if len(k) == 4 and k[0] is None), reverse=True)
+    if not towns:
+        return Region()
+    best_weight, best = towns[0]
+    runner_up = towns[1][0] if len(towns) > 1 else 0.0
+    if best_weight < MIN_WEIGHT or best_weight < SIBLING_MARGIN * runner_up:
+        return Region()
+    return Region(town=best[3])
 
 
 def children_of(weights: dict[Key, float], parent: Key, level: int) -> list[tuple[float, Key]]:

@@ -30,6 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from corpus.article import Article
+from corpus.boilerplate import PINYIN_LETTERS, TONE_VOWELS
 from extract.analysis import NamedMethod, Practice
 
 DATA = Path(__file__).parent / "data"
@@ -83,6 +84,7 @@ MIN_WRAPS = 4        # this many mid-sentence spaces, at least one per WRAP_EVER
 WRAP_EVERY = 60
 RE_SENTENCE = re.compile(r"[^。！!？?\n]*(?:[。！!？?]|$)")
 RE_COMMA = re.compile(r"[，,]")
+RE_SENTENCE_END = re.compile(r"[。！!？?；;]")
 RE_TRIM = re.compile(r"^[\s\u3000，,、：:。；;.．]+|[\s\u3000，,、：:。；;.．]+$")
 RE_HAS_HAN = re.compile(r"[\u4e00-\u9fff]")
 RE_CLAUSE_MARK = re.compile(r"[，,。；;]")
@@ -103,6 +105,22 @@ RE_PARALLEL = re.compile(r"[^\s，,]{2,12}[，,][^\s，,]{2,12}")
 RE_SHORT_PHRASES = re.compile(r"[^\s，,]{2,6}(?:[，,][^\s，,]{2,6}){2}")
 RE_HEAD_COLON = re.compile(r"([^：:，,。\n]{3,20})[：:](?=[^\n])")
 RE_OPEN_QUOTE = re.compile(r"^[“\"']")
+# A pinyin gloss the cleaner left because of a space inside (互助会(huì )): its space would end
+# a heading, so it is masked (same length) before matching and dropped from titles.
+RE_LOOSE_PINYIN = re.compile(
+    rf"(?<=[\u3400-\u9fff])[(（](?=[a-zü]*[{TONE_VOWELS}])[{PINYIN_LETTERS}]{{1,7}}[ \u3000]*[)）]"
+)
+MASK = "\ue000"
+# A heading flattened into a paragraph whose line breaks became spaces: after a sentence end,
+# one or two short unpunctuated phrases, then a space or line end before the body
+# (…握手言和。 党建引领 军民融合拉紧近邻线 陈燕是…).
+RE_FLAT_HEADING = re.compile(
+    r"(?<=[。！!？?”])[ \u3000]+(?P<head>[^\s。！!？?，,；;：:、]{2,16}(?:[ \u3000][^\s。！!？?，,；;：:、]{2,16})?)"
+    r"(?=[ \u3000]+\S|[ \u3000]*$)",
+    re.M,
+)
+# A run-in heading naming a thing and glossing it after a dash: 一幅图——社区党建电子地图。
+RE_DASH_HEADING = re.compile(r"[^\s，,。；;：:！!？?]{2,8}——[^\s，,。；;：:！!？?—]{2,16}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +312,8 @@ def run_in_headings(plain: str, paras: list[tuple[int, int]], marked: list[Headi
     marked_paras = {i for i, (s, e) in enumerate(paras) for h in marked if s <= h.start < e}
     starts_marked = {i for i, (s, e) in enumerate(paras) for h in marked if h.start == s}
     seen_body = False
+    wrapped = is_wrapped(plain)
+    dashes: list[Heading] = []
     openers: list[tuple[int, Heading]] = []
     lines: list[tuple[int, Heading]] = []
     for i, (s, e) in enumerate(paras):
@@ -311,12 +331,15 @@ def run_in_headings(plain: str, paras: list[tuple[int, int]], marked: list[Headi
             if (looks_like_heading(head, cues) and RE_HAS_HAN.search(rest)
                     and RE_TRIM.sub("", head) not in rest and not is_caption(text)):
                 openers.append((i, Heading(s, hs, he, RANK_OPENER, kind="opener")))
-        elif seen_body and is_heading_line(text, cues):
+        elif seen_body and is_heading_line(text, cues) and not is_repeated(plain, paras, i):
             # The body follows, possibly after a subtitle line (凝聚“桑榆力” / 从“旁观者”到…的转变).
             nxt = [plain[a:b] for a, b in paras[i + 1:i + 3]]
             if (nxt and is_body(nxt[0], MIN_BODY_PARAGRAPH // 2)) or (
-                    len(nxt) == 2 and is_heading_line(nxt[0], cues) and is_body(nxt[1])):
+                    len(nxt) == 2 and is_subtitle(nxt[0], cues) and is_body(nxt[1], MIN_BODY_PARAGRAPH // 2)):
                 lines.append((i, Heading(s, s, e, RANK_LINE, kind="line")))
+        if not wrapped:
+            lines += [(i, h) for h in flat_headings(plain, paras, i, cues)]
+        dashes += dash_headings(plain, (s, e))
         if is_body(text):
             seen_body = True
     kept = accept(openers, plain, cues)
@@ -333,7 +356,55 @@ def run_in_headings(plain: str, paras: list[tuple[int, int]], marked: list[Headi
     opener_paras = {i for i, _ in kept}
     for i in sorted(opener_paras - marked_paras):
         headings += inner_headings(plain, paras[i], cues)
-    return headings
+    taken = {h.head_start for h in headings} | {h.head_start for h in marked}
+    return headings + [h for h in dashes if h.head_start not in taken]
+
+
+def is_repeated(plain: str, paras: list[tuple[int, int]], index: int) -> bool:
+    """A line printed twice in a row is an image's alt text and caption, not a heading."""
+    text = plain[paras[index][0]:paras[index][1]].strip()
+    return any(0 <= j < len(paras) and plain[paras[j][0]:paras[j][1]].strip() == text
+               for j in (index - 1, index + 1))
+
+
+def is_subtitle(text: str, cues: Cues) -> bool:
+    """A second heading line, possibly with figures: 16地市、126县市区成立了离退休干部党工委."""
+    text = text.strip()
+    return (is_heading_line(text, cues) or (
+        3 <= len(text) <= MAX_LINE_HEADING and not RE_SENTENCE_END.search(text)
+        and not RE_COMMA.search(text) and not is_caption(text)))
+
+
+def flat_headings(plain: str, paras: list[tuple[int, int]], index: int, cues: Cues) -> list[Heading]:
+    """Heading lines whose line breaks became spaces, inside a paragraph after a sentence end:
+    …最终双方握手言和。 党建引领 军民融合拉紧近邻线 陈燕是…  The body follows in the same
+    paragraph or, when the heading closes it, on the next line."""
+    s, e = paras[index]
+    found = []
+    for m in RE_FLAT_HEADING.finditer(plain, s, e):
+        head = m.group("head")
+        rest = plain[m.end("head"):e].strip()
+        if not rest and index + 1 < len(paras):
+            rest = plain[paras[index + 1][0]:paras[index + 1][1]]
+        if is_heading_line(head, cues) and is_body(rest, MIN_BODY_PARAGRAPH // 2):
+            found.append(Heading(m.start("head"), m.start("head"), m.end("head"), RANK_LINE, kind="line"))
+    return found
+
+
+def dash_headings(plain: str, para: tuple[int, int]) -> list[Heading]:
+    """Run-in headings shaped as a name glossed after a dash, with a body after them in the
+    paragraph: 一幅图——社区党建电子地图。针对…  The shape alone marks them (prose puts a dash
+    inside a longer clause)."""
+    s, e = para
+    found = []
+    for m in RE_SENTENCE.finditer(plain, s, e):
+        if m.start() == m.end():
+            break
+        hs, he = first_sentence(plain, m.start(), m.end())
+        if (RE_DASH_HEADING.fullmatch(plain, hs, he) and plain[he:he + 1] in ("。", "！", "!")
+                and is_body(plain[m.end():e], MIN_BODY_PARAGRAPH // 2)):
+            found.append(Heading(hs, hs, he, RANK_INNER, kind="dash"))
+    return found
 
 
 def accept(cands: list[tuple[int, Heading]], plain: str, cues: Cues) -> list[tuple[int, Heading]]:
@@ -425,7 +496,7 @@ def make_title(plain: str, h: Heading, wrapped: bool = False) -> str:
 
     In hard-wrapped text the line-break spaces go: 建立多方联动协商 机制 → 建立多方联动协商机制.
     """
-    title = RE_TRIM.sub("", plain[h.head_start:h.head_end])
+    title = RE_TRIM.sub("", plain[h.head_start:h.head_end].replace(MASK, ""))
     if wrapped:
         title = RE_WRAP_SPACE.sub("", title)
     if len(title) > MAX_HEADING:
@@ -440,7 +511,7 @@ def extract_practices(article: Article) -> list[Practice]:
 
     ``一是完善学习制度。根据…`` → Practice(title="完善学习制度") spanning the item up to ``二是``.
     """
-    plain = article.plain
+    plain = RE_LOOSE_PINYIN.sub(lambda m: MASK * len(m.group()), article.plain)
     cues = load_cues()
     paras = paragraphs(plain)
     if not paras:
@@ -483,6 +554,10 @@ RE_NUMERAL_NAME = re.compile(r"^[一二三四五六七八九十两双百千0-9]|
 SERIES_SUFFIXES = ("工程", "品牌", "工作法", "行动")  # “红韵金秋·居安乐为”工程, not …·…”活动
 BRAND_SUFFIXES = ("品牌", "工作法")   # “老党员工作室”品牌 is a brand although it names a venue
 RE_SPEECH = re.compile(r"[，,。！!？?：:；;…]")
+RE_FIGURE_NAME = re.compile(r"[0-9０-９.]+后?")   # a figure or an age cohort: “9073”, “60后”
+RE_ENUM_SPLIT = re.compile(r"[、，,]")
+RE_CHAIN_SPLIT = re.compile(r"—+|－+|-+")
+RE_SPACES = re.compile(r"[ \u3000]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -492,17 +567,36 @@ class MethodCues:
     excluded: frozenset[str]      # national formulas, apps, set phrases
     bad_endings: tuple[str, ...]  # teams, venues, people, events: …服务队, …驿站, …奶奶
     good_endings: tuple[str, ...]  # names that say they are methods: 枫桥经验, 庭院党建
+    not_after: tuple[str, ...]    # after the name, it is a problem, slogan or theme: “…”的问题
+    levels: tuple[str, ...]       # parts of a chain of levels: 街道—社区—网格
 
 
 @lru_cache(maxsize=1)
 def load_method_cues() -> MethodCues:
     """The cue words of ``practice_method_cues.tsv`` by role."""
-    roles: dict[str, list[str]] = {"suffix": [], "lead": [], "excluded": [], "ending": [], "good_ending": []}
+    roles: dict[str, list[str]] = {"suffix": [], "lead": [], "excluded": [], "ending": [], "good_ending": [],
+                                   "not_after": [], "level": []}
     with METHOD_CUES_TSV.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
             roles[row["role"]].append(row["cue"])
     return MethodCues(tuple(roles["suffix"]), tuple(roles["lead"]), frozenset(roles["excluded"]),
-                      tuple(roles["ending"]), tuple(roles["good_ending"]))
+                      tuple(roles["ending"]), tuple(roles["good_ending"]), tuple(roles["not_after"]),
+                      tuple(roles["level"]))
+
+
+def is_not_a_name(name: str, after: str, cues: MethodCues) -> bool:
+    """Quoted text that is a figure, a problem, a slogan, a list of words or a chain of levels:
+    “9073”, “40后”, “开展难、难开展”的问题, “需求、资源、服务”, “街道—社区—网格”."""
+    if RE_FIGURE_NAME.fullmatch(name) or after.startswith(cues.not_after):
+        return True
+    items = RE_ENUM_SPLIT.split(name)
+    if len(items) > 1 and "、" in name and all(len(i) <= 2 for i in items):
+        return True                           # a list of single words: “严、深、细、实、活”
+    if len(items) > 1 and (all(i in cues.excluded for i in items)
+                           or len(set(i[:3] for i in items)) == 1 and min(map(len, items)) > 3):
+        return True                           # one slogan family listed: “老有所养、老有所乐”
+    parts = RE_CHAIN_SPLIT.split(name)
+    return len(parts) > 1 and all(p.endswith(cues.levels) for p in parts)
 
 
 def is_method_name(name: str, before: str, after: str, cues: MethodCues) -> bool:
@@ -511,7 +605,7 @@ def is_method_name(name: str, before: str, after: str, cues: MethodCues) -> bool
     “三个不放松”工作法 yes (numbered, and a method suffix), 打造“美在金秋” yes (lead verb),
     筑起了“人民防线” no, “学习强国” no (an app), “金牌调解员” no (a person).
     """
-    if name in cues.excluded or RE_SPEECH.search(name):
+    if name in cues.excluded or RE_SPEECH.search(name) or is_not_a_name(name, after, cues):
         return False
     if name.endswith(cues.good_endings):
         return True
@@ -539,8 +633,10 @@ def find_named_methods(article: Article) -> list[NamedMethod]:
     found = [(m.start(1), m.end(1)) for m in RE_QUOTED.finditer(plain)]
     found += [(m.start(1), m.end(1)) for m in RE_UNQUOTED_METHOD.finditer(plain)]
     for start, end in sorted(found):
-        name = RE_INNER_QUOTES.sub("", plain[start:end]).strip()
-        before, after = plain[max(0, start - 4):start - 1], plain[end + 1:end + 7]
+        # Spaced-out text (城 市 大 党 建) is read without its spaces.
+        name = RE_SPACES.sub("", RE_INNER_QUOTES.sub("", plain[start:end]))
+        before = RE_SPACES.sub("", plain[max(0, start - 12):start - 1])[-3:]
+        after = RE_SPACES.sub("", plain[end + 1:end + 19])[:6]
         if plain[end:end + 2] == "工作":            # unquoted 一线工作法
             after = plain[end:end + 3]
         if name in seen or not is_method_name(name, before, after, cues):

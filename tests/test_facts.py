@@ -70,6 +70,32 @@ CASES = [
     ("组建3支“银发”宣讲队。", [("3支", "银发”宣讲队", "teams", None)]),
     ("覆盖12条线路所经过的村。", [("12条", "线路", "other", None)]),
     ("修建水泥路6条。", [("6条", "水泥路", "items", None)]),
+    # dev3 generalisations (hand-written sentences)
+    # the population of a residential place is background (other); served or acting people are not
+    ("幸福社区现有居民3200人，其中退休干部85人。",
+     [("3200人", "居民", "other", None), ("85人", "退休干部", "other", None)]),
+    ("某小区共有住户800户，其中租户60户、安置户45户。",
+     [("800户", "住户", "other", None), ("60户", "租户", "other", None), ("45户", "安置户", "other", None)]),
+    ("某村有村民520人，平均年龄61岁。", [("520人", "村民", "other", None)]),
+    ("社区现有党员56名。", [("56名", "党员", "participants", None)]),
+    ("社区为120名困难群众发放慰问金。", [("120名", "困难群众", "beneficiaries", None)]),
+    ("某村60户村民以土地入股成立合作社。", [("60户", "村民", "beneficiaries", None)]),
+    ("社区有一支由9名老兵组成的巡逻队。", [("9名", "老兵", "participants", None)]),
+    ("服务站为150名退役军人提供服务。", [("150名", "退役军人", "beneficiaries", None)]),
+    ("活动共惠及3万余人次。", [("3万余人次", "活动共惠及", "beneficiaries", None)]),
+    # counted units opening the clause set up branches themselves (seed-004 rule)
+    ("8地市、40县市区成立了老干部党工委。",
+     [("8地市", "地市", "branches", None), ("40县市区", "县市区", "branches", None)]),
+    # a unit that counts places or kinds is not a head count; sessions are activities
+    ("全市共有12所会员校参加。", [("12所", "会员校", "other", None)]),
+    ("救援中心每年开展搜救80多次。", [("80多次", "搜救", "activities", None)]),
+    ("建成文明实践所30个。", [("30个", "文明实践所", "venues", None)]),
+    ("出台15条扶持政策。", [("15条", "扶持政策", "measures", None)]),
+    ("组建了由6个分团组成的老年艺术团。", [("6个", "分团", "teams", None)]),
+    ("到社区报到的5名在职党员。", [("5名", "在职党员", "participants", None)]),
+    ("组建调解组织20个。", [("20个", "调解组织", "teams", None)]),
+    ("表演了9个节目。", [("9个", "节目", "activities", None)]),
+    ("标示了30多个楼长。", [("30多个", "楼长", "participants", None)]),
 ]
 # fmt: on
 

@@ -42,6 +42,12 @@ FAKE_HANLP = textwrap.dedent('''
             return out
         return model
 ''')
+# The submodules the loader takes from the real package: its downloader and its sentence splitter.
+FAKE_UTILS = {
+    "utils/__init__.py": "",
+    "utils/io_util.py": "def download(url, save_path=None, **kwargs):\n    raise AssertionError(url)\n",
+    "utils/rules.py": "def split_sentence(text, best=True):\n    return [s + '。' for s in text.split('。') if s]\n",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -60,14 +66,19 @@ def fake_hanlp(tmp_path, monkeypatch):
     """Install a fake ``hanlp`` package with the given source; returns its directory."""
     def install(source: str):
         pkg = tmp_path / "site" / "hanlp"
-        pkg.mkdir(parents=True)
+        (pkg / "utils").mkdir(parents=True)
         (pkg / "__init__.py").write_text(source, encoding="utf-8")
+        for name, text in FAKE_UTILS.items():
+            (pkg / name).write_text(text, encoding="utf-8")
         monkeypatch.syspath_prepend(str(tmp_path / "site"))
-        monkeypatch.delitem(sys.modules, "hanlp", raising=False)
+        # A real hanlp imported by another test comes back at teardown (monkeypatch restores it).
+        for name in [m for m in sys.modules if m == "hanlp" or m.startswith("hanlp.")]:
+            monkeypatch.delitem(sys.modules, name)
         importlib.invalidate_caches()
         return pkg
     yield install
-    sys.modules.pop("hanlp", None)
+    for name in [m for m in sys.modules if m == "hanlp" or m.startswith("hanlp.")]:
+        sys.modules.pop(name)
 
 
 @pytest.fixture
@@ -79,7 +90,8 @@ def model_home(tmp_path, monkeypatch):
     home = tmp_path / "hanlp_home"
     model = home / "ner" / "msra_ner_electra_small_20220215_205503"
     model.mkdir(parents=True)
-    (model / "config.json").write_text(json.dumps({"classpath": "fake"}), encoding="utf-8")
+    (model / "config.json").write_text(json.dumps({"classpath": "hanlp.fake.Ner"}), encoding="utf-8")
+    (model / "model.pt").write_bytes(b"weights")
     return home
 
 
@@ -181,3 +193,45 @@ def test_hanlp_backend_is_frozen(model_home):
     backend = HanlpBackend(model=None, model_dir=model_home, kind="ner")
     with pytest.raises(AttributeError):
         backend.kind = "mtl"  # type: ignore[misc]
+
+
+# A hanlp whose load needs a file that is not on disk, and reports the failure the way HanLP 2.1.5
+# does: an import of pkg_resources inside its except block hides the real error as context.
+FETCHING_HANLP = textwrap.dedent('''
+    from hanlp.utils import io_util
+
+    def load(path, **kwargs):
+        try:
+            io_util.download("https://file.hankcs.com/hanlp/transformers/x.zip", save_path="/h/transformers/x.zip")
+        except Exception:
+            import pkg_resources  # noqa: F401
+''')
+
+
+def test_load_refuses_download_and_unmasks_it(fake_hanlp, model_home, monkeypatch):
+    fake_hanlp(FETCHING_HANLP)
+    monkeypatch.setitem(sys.modules, "pkg_resources", None)  # gone, as in bare venvs
+    with pytest.raises(BackendUnavailable, match="needs /h/transformers/x.zip, which is not on disk"):
+        load_hanlp_backend(home=model_home)
+    import hanlp.utils.io_util
+
+    assert "refuse" not in hanlp.utils.io_util.download.__name__  # restored after the load
+    assert socket.getaddrinfo.__name__ == "getaddrinfo"
+
+
+@pytest.mark.parametrize("config, weights, message", [
+    ("{oops", True, "is unreadable"),
+    ('{"classpath": "fake"}', True, "not a HanLP model config"),
+    ('{"classpath": "hanlp.x.Y"}', False, "lacks model.pt"),
+])
+def test_broken_model_reported_without_import(fake_hanlp, tmp_path, config, weights, message):
+    fake_hanlp(FORBIDDEN_HANLP)
+    model = tmp_path / "home" / "mtl" / "close_tok_pos_ner"
+    model.mkdir(parents=True)
+    (model / "config.json").write_text(config, encoding="utf-8")
+    if weights:
+        (model / "model.pt").write_bytes(b"x")
+    with pytest.raises(BackendUnavailable, match=message) as info:
+        load_hanlp_backend(home=tmp_path / "home")
+    assert str(model) in str(info.value) and "\n" not in str(info.value)
+    assert "hanlp" not in sys.modules

@@ -77,8 +77,54 @@ EDGES = [
     ("<table><tr><td>索引号：</td><td>113500/2023-00012</td></tr><tr><td>发文字号：</td><td>县政办〔2023〕5号</td></tr></table>"
      + P1 + P2, ["索引号", "发文字号", "113500"]),
     (P1 + "{{content.editor}}${article.source}" + P2, ["{{", "${", "editor"]),
+    # a centred line under an image is its caption, even without 图为/摄
+    (P1 + '<p style="text-align:center"><img src=a.jpg></p><p style="text-align:center">党员志愿者为居民测量血压</p>'
+     + P2, ["测量血压"]),
+    # a site disclaimer after the attachments box is no paragraph of the article
+    (P1 + P2 + "<div><p>附件：</p><p><a href=1.doc>1.工作方案.doc</a></p></div>"
+     "<div><p>声明：本站部分文章来源于网络，如有侵权，请联系我们删除，我们将及时处理。</p></div>", ["声明", "侵权"]),
+    # a small hidden popup stays hidden
+    ("<div style='display:none'><p>温馨提示：您正在访问的页面需要登录，登录后可查看更多内容。</p></div>" + P1 + P2,
+     ["温馨提示"]),
+    # WeChat-style subscription prompts and 往期推荐 boxes
+    ("<p>点击蓝字 关注我们</p>" + P1 + P2 + "<p><strong>往期推荐</strong></p><p><a href=1>某县召开会议</a></p>"
+     "<p>阅读原文</p>", ["关注我们", "往期推荐", "阅读原文"]),
 ]
 # fmt: on
+
+# fmt: off
+KEPT_EDGES = [
+    # markup, the first and the last line the body must have
+    # a lead sentence that opens with a date or 记者 is prose, not a date line
+    ("<div>发布时间：2023-03-06</div><p>2023年3月5日上午，某村党支部开展了主题党日活动。</p>" + P1 + P2,
+     "2023年3月5日上午，某村党支部开展了主题党日活动。", "下一步，该县将继续推进阵地建设，让群众在家门口就能办成事、办好事。"),
+    ("<p>记者从县委组织部获悉，全县村级党组织换届工作顺利完成。</p>" + P1 + P2,
+     "记者从县委组织部获悉，全县村级党组织换届工作顺利完成。", "下一步，该县将继续推进阵地建设，让群众在家门口就能办成事、办好事。"),
+    # numbered headings that open the body belong to it
+    ("<h1>调研报告</h1><div>时间：2021-11-02</div><p><strong>一、强化组织引领</strong></p><p><strong>（一）健全工作机制</strong></p>"
+     + P1 + P2, "一、强化组织引领", "下一步，该县将继续推进阵地建设，让群众在家门口就能办成事、办好事。"),
+    # a centred numbered subheading under an image is a subheading, not a caption
+    (P1 + '<p style="text-align:center"><img src=a.jpg></p><p style="text-align:center">二、做好服务保障</p>' + P2,
+     "今年以来，全县共建成党群服务中心126个，实现行政村全覆盖，服务群众3.2万人次。",
+     "下一步，该县将继续推进阵地建设，让群众在家门口就能办成事、办好事。"),
+    # an old portal centres its whole layout table: body lines after a spacer image stay
+    ('<table align="center"><tr><td>' + P1 + '</td></tr><tr><td><img src=spacer.gif></td></tr>'
+     "<tr><td>下一步，该县将继续推进阵地建设</td></tr></table>",
+     "今年以来，全县共建成党群服务中心126个，实现行政村全覆盖，服务群众3.2万人次。", "下一步，该县将继续推进阵地建设"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("markup, first, last", KEPT_EDGES, ids=[
+    "date-lead", "reporter-lead", "numbered-headings", "centred-subheading", "centred-layout-table"])
+def test_extract_body_keeps_edges(markup, first, last):
+    lines = extract_body(markup.encode("utf-8")).splitlines()
+    assert (lines[0], lines[-1]) == (first, last)
+
+
+def test_extract_body_centred_subheading_after_image_is_kept():
+    markup = KEPT_EDGES[3][0]
+    assert "二、做好服务保障" in extract_body(markup.encode("utf-8")).splitlines()
 
 
 @pytest.mark.parametrize("markup, absent", EDGES)

@@ -162,3 +162,55 @@ def test_subtitle_joins_headline_and_periodical_is_not_title():
     art = article_from_text("t", text)
     assert art.title == "银发先锋聚合力——某街道志愿服务项目纪事"
     assert art.source == "某市老年教育通讯"
+
+
+# fmt: off
+CLOSING_CASES = [
+    # header, first body line as scraped, closing lines → (published, source)
+    ([], "长江日报融媒体4月25日讯(记者张三)某市培训支部书记。", [], (None, "长江日报")),
+    ([], "广州日报讯 (全媒体记者张三)某局举办分享会。", [], (None, "广州日报")),
+    (["北京日报客户端 2024-06-24 19:05:17"], "", [], ("2024-06-24", "北京日报")),
+    (["2026年01月20日 某安日报 版次:B07 记者 张三"], "", [], ("2026-01-20", "某安日报")),
+    (["网易首页 > 网易山东 > 正文"], "", [], (None, "网易")),
+    ([], "", ["某社区举办汇演。", "(来源:中新网)", "(作者:某编辑部)"], (None, "中新网")),
+    (["作者: NULL  来源: NULL  2016-01-19"], "", ["(来源:某市政府)"], ("2016-01-19", "某市政府")),
+    ([], "", ["(記者 張三)", "《人民日報》(2022年12月28日第15版)"], ("2022-12-28", "人民日报")),
+    # a related article's source line inside the text is not a closing label line
+    ([], "", ["据悉，来源:某网的报道称活动很成功。"], (None, None)),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("header, dateline, closing, expected", CLOSING_CASES)
+def test_source_from_dateline_meta_line_and_closing(header, dateline, closing, expected):
+    assert (find_published(header, None, closing),
+            find_source(header, dateline=dateline, closing=closing)) == expected
+
+
+def test_dateline_paper_survives_byline_deletion():
+    art = article_from_text("t", "某报道\n广州日报讯 (全媒体记者张三 通讯员李四)9月5日,某局举办分享会，100余人参加。\n")
+    assert art.source == "广州日报"
+
+
+# fmt: off
+LAYOUT_TITLE_CASES = [
+    # the headline follows the breadcrumb; a lead-in poem below it is not the headline
+    ("网易首页 > 网易山东 > 正文\n\n某区老兵志愿服务队,小区里的“老超人”\n\n0\n分享至\n\n脱下军装\n\n"
+     "“退役不退志、退伍不褪色”\n\n在某社区，居民们总能看到一支退伍老兵组成的志愿服务队穿梭在小区内，守护辖区安宁。\n",
+     "某区老兵志愿服务队,小区里的“老超人”"),
+    # a headline broken over short adjacent lines is joined
+    ("市委老干部局\n举办专(兼)职\n人员培训班\n文|张三 李四\n11月17日,市委老干部局举办了为期两天的培训班，50名工作人员参加。\n",
+     "市委老干部局举办专(兼)职人员培训班"),
+    # short lines separated by blank lines are not one headline
+    ("工作动态\n\n人员培训班\n11月17日,市委老干部局举办了为期两天的培训班，50名工作人员参加。\n", "人员培训班"),
+    # a kicker ending in —— is not the headline
+    ("當前位置:首頁 > 區縣新聞 > 某區\n\n挖掘人才資源庫,引領老年人展現新作為,某社區——\n\n“銀齡”解憂 社區治理煥發新活力\n\n"
+     "來源:某新聞網 發布時間:2025-07-30 10:10:51\n\n7月22日，在某社區的廣場上，數十位學員舒展肢體，晨練活動有序開展。\n",
+     "“銀齡”解憂 社區治理煥發新活力"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("raw, title", LAYOUT_TITLE_CASES)
+def test_title_after_breadcrumb_and_broken_headline(raw, title):
+    assert article_from_text("t", raw).title == title

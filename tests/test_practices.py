@@ -108,6 +108,24 @@ PRACTICE_CASES = [
      "【老年教育】 老年大学开设书法、绘画等课程，组织学员参加各类展演活动，丰富老年生活。", ["老干部管理", "老年教育"]),
     # 【】 page furniture without a body is no heading
     (LEAD + "\n【打印本页】【关闭窗口】\n", []),
+    # news sub-headings flattened into the paragraph (line breaks became spaces)
+    (LEAD + " 党建引领 邻里和睦同心 " + BODY + BODY + " 多方联动 矛盾化解有方法 " + BODY + BODY,
+     ["党建引领 邻里和睦同心", "多方联动 矛盾化解有方法"]),
+    # a flattened sub-heading closing its paragraph, and a sub-heading on its own line
+    (LEAD + " 何为“三色”预警机制\n" + BODY + "\n“帮”与“被帮”的选择\n" + BODY,
+     ["何为“三色”预警机制", "“帮”与“被帮”的选择"]),
+    # a spaced heading line over a subtitle line with figures, then a short body
+    (LEAD + "\n管理更完善 覆盖更广泛\n12个镇街成立了离退休干部党支部\n见到老李时，他刚刚上完社区的书法课，精神很好。",
+     ["管理更完善 覆盖更广泛"]),
+    # a run-in heading glossed after a dash, alone inside a paragraph
+    (LEAD + "一张图——社区党建电子地图。" + BODY, ["一张图——社区党建电子地图"]),
+    # a line printed twice in a row is an image's alt text and caption
+    (LEAD + "\n志愿者实地指导\n志愿者实地指导\n" + BODY, []),
+    # a pinyin gloss with a space inside does not cut the heading and leaves the title
+    (LEAD + "\n一、依托互助会(huì )，做好救助帮扶。" + BODY + "\n二、依托共享资源，创(chuàng )造性开展组织生活。" + BODY,
+     ["依托互助会，做好救助帮扶", "依托共享资源，创造性开展组织生活"]),
+    # a dash inside a longer clause of prose is no heading
+    (LEAD + "这就是为化解小矛盾而成立的“妇女微家”——调解室。" + BODY, []),
 ]
 # fmt: on
 
@@ -158,6 +176,13 @@ METHOD_CASES = [
     ("成立“银发先锋”志愿服务队，评选“金牌调解员”，筑起“人民防线”。", ["银发先锋"]),
     ("成立“心·天心”志愿服务队56支，举办“浓情粽飘香·积善一家亲”活动。", []),
     ("學習發揚新時代“楓橋經驗”。", ["枫桥经验"]),
+    # figures, cohorts, problems, slogans, word lists and chains of levels are not methods
+    ("数据“9073”格局，“60后”党员，解决“开展难、难开展”的问题，响应“扬正气、树新风”号召。", []),
+    ("精准对接“需求、资源、服务”三张清单，构成“街道—社区—网格”三级治理体系。", []),
+    ("为实现“老有所养、老有所乐”，举办以“社区卫士夕阳红”为主题的演出，坚持“调防结合、预防为主”的工作方针。", []),
+    # spaced-out text is read without its spaces; a chain of steps is a method
+    ("以 “ 城 市 大 党 建 、 街 道 大 工 委 ” 为 核 心 ，推出“认领——派单——接单”服务模式。",
+     ["城市大党建、街道大工委", "认领——派单——接单"]),
 ]
 # fmt: on
 
