@@ -69,3 +69,19 @@ def test_predictions_validate(scored):
     proc = subprocess.run([sys.executable, str(VALIDATOR), str(out), "--pred", "--texts", str(folder)],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+@needs_shared
+def test_heldout_annotations_point_at_real_figures():
+    """Our own held-out annotations are references: every fact's offsets must still land on a
+    figure in the shared text (a moved or edited text would silently corrupt the scores)."""
+    import re
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "heldout" / "annotations.jsonl"
+    entries = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert {e["set"] for e in entries} == {"dev3", "test3"} and len(entries) == 81
+    for e in entries:
+        raw = (SHARED / "corpus" / "unlabeled" / f"{e['id']}.txt").read_text(encoding="utf-8")
+        for f in e["facts"]:
+            span = raw[f["start"]:f["end"]]
+            assert span and "\n" not in span and re.search(r"[\d０-９一二两三四五六七八九十百千万萬]", span), (e["id"], f)
