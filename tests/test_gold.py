@@ -84,4 +84,4 @@ def test_heldout_annotations_point_at_real_figures():
         raw = (SHARED / "corpus" / "unlabeled" / f"{e['id']}.txt").read_text(encoding="utf-8")
         for f in e["facts"]:
             span = raw[f["start"]:f["end"]]
-            assert span and "\n" not in span and re.search(r"[\d０-９一二两三四五六七八九十百千万萬]", span), (e["id"], f)
+            assert span and "\n" not in span and re.search(r"[\d０-９〇零一二两兩三四五六七八九十百千万萬亿億半几幾]", span), (e["id"], f)
