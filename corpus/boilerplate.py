@@ -17,8 +17,9 @@ TONE_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 PINYIN_LETTERS = "a-zü" + TONE_VOWELS
 
 # 創(chuàng) → 創. A tone mark is required, so (郭晋成 杨润德), (京) and (一) survive.
+# Some converters leave a space before the closing parenthesis: 互助會(huì ).
 RE_PINYIN = re.compile(
-    rf"(?<=[\u3400-\u9fff])\((?=[a-zü]*[{TONE_VOWELS}])[{PINYIN_LETTERS}]{{1,7}}\)"
+    rf"(?<=[\u3400-\u9fff])\((?=[a-zü]*[{TONE_VOWELS}])[{PINYIN_LETTERS}]{{1,7}} ?\)"
 )
 
 # Unrecoverable mojibake left by the converting site: a pinyin fragment whose "(" became "?"
