@@ -2,10 +2,10 @@
 
 `benchmarks/heldout/annotations.jsonl` holds the annotations as references: every field of the
 gold format except the text copies (fact `span` and `sentence`), which are rebuilt here from the
-character offsets into the texts, read in place. Sets: `dev3` (54 articles, used for
-development) and `test3` (27 articles, never used for development: the honest figure).
+character offsets into the texts, read in place. Sets: `dev` (94 articles, used for
+development) and `test` (47 articles, never used for development: the honest figure).
 
-    python benchmarks/score_heldout.py [--set test3|dev3|all] [--shared ../shared] [--per-article]
+    python benchmarks/score_heldout.py [--set test|dev|all] [--shared ../shared] [--per-article]
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def rebuild(entry: dict, texts: Path) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--set", choices=["test3", "dev3", "all"], default="test3")
+    ap.add_argument("--set", choices=["test", "dev", "all"], default="test")
     ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
     ap.add_argument("--per-article", action="store_true")
     args = ap.parse_args()

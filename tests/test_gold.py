@@ -79,7 +79,7 @@ def test_heldout_annotations_point_at_real_figures():
 
     path = Path(__file__).resolve().parent.parent / "benchmarks" / "heldout" / "annotations.jsonl"
     entries = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    assert {e["set"] for e in entries} == {"dev3", "test3"} and len(entries) == 81
+    assert {e["set"] for e in entries} == {"dev", "test"} and len(entries) == 141
     for e in entries:
         raw = (SHARED / "corpus" / "unlabeled" / f"{e['id']}.txt").read_text(encoding="utf-8")
         for f in e["facts"]:
