@@ -207,3 +207,16 @@ def test_clear_errors(tmp_path, args, message):
     result = CliRunner().invoke(cli, args + (["--db", str(tmp_path / "d.db")] if args[0] in ("facts", "ingest") else []))
     assert result.exit_code != 0
     assert message in result.output
+
+
+def test_demo_crawl_serves_and_crawls_the_samples(tmp_path):
+    db = str(tmp_path / "crawl-demo.db")
+    out = run("demo", "--crawl", "--db", db)
+    assert "5 articles stored" in out and "2 list/sitemap/feed pages" in out
+    rows = [json.loads(x) for x in run("export", "--db", db).splitlines()]
+    assert len(rows) == 5 and all(r["url"].startswith("http://127.0.0.1:") for r in rows)
+    # The same articles through HTML give the same figures as through the scraped text.
+    by_title = {r["title"]: r for r in rows}
+    conn = sqlite3.connect(db)
+    n = conn.execute("SELECT COUNT(*) FROM facts").fetchone()[0]
+    assert n >= 60 and "長沙市天心區:做好“家”字文章吹響黨員集結號" in by_title
