@@ -455,11 +455,18 @@ def crawl(urls, db_path, delay, max_pages, max_depth, allow_private, config_path
 @click.option("--exclude", "exclude_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="File of article ids (one per line) never to label or train on, e.g. the "
                    "hand-annotated evaluation articles; repeatable.")
+@click.option("--annotations", "annotations_path", type=click.Path(exists=True, dir_okay=False),
+              help="Hand annotations of --corpus articles (gold JSONL with a `set` field, e.g. "
+                   "benchmarks/heldout/annotations.jsonl): train on those of --annotations-set too; "
+                   "every other annotated article is excluded.")
+@click.option("--annotations-set", "annotation_sets", multiple=True, default=("dev",), show_default=True,
+              help="`set` value(s) of the annotations to train on; repeatable.")
 @click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False),
               help="Model file to write. Default: the shipped classify/data/theme_model.json.gz.")
 @click.option("--eval", "gold_dirs", multiple=True, type=click.Path(exists=True, file_okay=False),
               help="Gold folder(s) (gold.jsonl + <id>.txt) to evaluate on; repeatable.")
-def train_themes_command(corpus_dir, labels_path, relabel, exclude_files, out_path, gold_dirs):
+def train_themes_command(corpus_dir, labels_path, relabel, exclude_files, annotations_path, annotation_sets,
+                         out_path, gold_dirs):
     """Rebuild the theme model from labelled units of a corpus folder (offline, reproducible)."""
     from classify import themes, train
 
@@ -468,7 +475,8 @@ def train_themes_command(corpus_dir, labels_path, relabel, exclude_files, out_pa
     start = time.perf_counter()
     try:
         model, n = train.train_themes(corpus_dir, labels, relabel=relabel,
-                                      exclude=train.read_exclude(exclude_files))
+                                      exclude=train.read_exclude(exclude_files),
+                                      annotations=annotations_path, annotation_sets=annotation_sets)
     except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     themes.save_model(model, out)

@@ -23,7 +23,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -47,12 +47,17 @@ NGRAM_MAX = 2
 MIN_DF = 2
 MIN_UNIT_CJK = 20
 PRACTICE_DICE = 0.5
+# Weight of a hand-labelled unit against a weak-labelled one (LABELLING.md, "Hand labels").
+HUMAN_WEIGHT = 2.0
 
 # Where an enumerated item starts inside a paragraph: after a sentence end (or at the start)
 # comes a marker 一是 / （一） / 一、 / 1、.
 RE_ITEM_START = re.compile(
     r"(?:^|(?<=[。；;！!？?]))\s*(?=(?:[一二三四五六七八九十]{1,2}是|[（(][一二三四五六七八九十\d]{1,2}[)）]|"
     r"[一二三四五六七八九十]{1,2}、|\d{1,2}[、．]))", re.M)
+# An item marker ending right where a located gold title starts.
+RE_MARKER_BEFORE = re.compile(r"(?:[一二三四五六七八九十]{1,2}是|[（(][一二三四五六七八九十\d]{1,2}[)）]|"
+                              r"[一二三四五六七八九十]{1,2}、|\d{1,2}[、．.])\s*$")
 RE_CJK = re.compile(r"[\u4e00-\u9fff]")
 # Page chrome that survives cleaning (datelines, bylines, breadcrumbs, site slogans): such
 # units are not labelled (hand check: they drew 智慧信息化 from 网/在线 and 为老服务 from 养老网).
@@ -158,13 +163,79 @@ def load_units(corpus_dir: str | Path, labels: list[dict]) -> tuple[list[str], l
     return texts, themes
 
 
+# --- hand annotations ----------------------------------------------------------------------
+
+def read_annotations(path: str | Path, sets: Iterable[str] = ("dev",)) -> tuple[list[dict], frozenset[str]]:
+    """Gold-format annotations of corpus articles (``benchmarks/heldout/annotations.jsonl``):
+    (the entries whose ``set`` is in ``sets``, the ids of every other entry). Only the id of an
+    entry outside ``sets`` is kept: those articles (the lead's hidden test) are neither read nor
+    trained on, not even through weak labels.
+    """
+    sets = frozenset(sets)
+    keep, others = [], set()
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            entry = json.loads(line)
+            if entry.get("set") in sets:
+                keep.append(entry)
+            else:
+                others.add(entry["id"])
+    return keep, frozenset(others)
+
+
+def human_units(corpus_dir: str | Path, entries: list[dict]) -> tuple[list[str], list[tuple[str, ...]]]:
+    """Training units from hand annotations: each gold practice located in the article text
+    (``locate_titles``), as the item ``practice_text`` would give the classifier, with its gold
+    practice themes; an article without practices gives its whole body with the article themes.
+    Practices whose title is not found in the text are left out.
+    """
+    texts: list[str] = []
+    themes: list[tuple[str, ...]] = []
+    for g in entries:
+        path = Path(corpus_dir) / f"{g['id']}.txt"
+        try:
+            plain = read_article(str(path)).plain
+        except Declined as exc:
+            raise FileNotFoundError(f"{path}: {exc}; is --corpus the folder the annotations refer to?") from None
+        if not g["practices"]:
+            if g["themes"] and plain.strip():
+                texts.append(plain)
+                themes.append(tuple(g["themes"]))
+            continue
+        by_title = {p["title"]: tuple(p["themes"]) for p in g["practices"] if p["themes"]}
+        located = tuple(with_marker(plain, p) for p in locate_titles(plain, [p["title"] for p in g["practices"]])
+                        if p.title in by_title)
+        for i, p in enumerate(located):
+            texts.append(practice_text(plain, located, i))
+            themes.append(by_title[p.title])
+    for ts in themes:
+        bad = set(ts) - set(THEMES)
+        if bad:
+            raise ValueError(f"Unknown theme(s) {sorted(bad)} in the annotations. Themes: {', '.join(THEMES)}")
+    return texts, themes
+
+
+def with_marker(plain: str, practice: Practice) -> Practice:
+    """The practice widened to the item marker just before its title (一是 / （一） / 1、), as the
+    practice extractor's spans start, so that the item's next neighbour does not keep it.
+
+    >>> with_marker("…。二是加强学习。", Practice(4, 8, "加强学习")).start
+    2
+    """
+    m = RE_MARKER_BEFORE.search(plain, max(0, practice.start - 8), practice.start)
+    return replace(practice, start=m.start()) if m else practice
+
+
 # --- fitting ------------------------------------------------------------------------------
 
 def _analyzer(ngram_max: int):
     return lambda text: featurize(text, ngram_max)
 
 
-def _fit_linear(texts: list[str], y: np.ndarray, ngram_max: int, c: float):
+def _fit_linear(texts: list[str], y: np.ndarray, ngram_max: int, c: float,
+                sample_weight: np.ndarray | None = None):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -176,7 +247,7 @@ def _fit_linear(texts: list[str], y: np.ndarray, ngram_max: int, c: float):
         if y[:, j].min() == y[:, j].max():
             continue     # a theme without positives (tiny fixtures) never fires
         clf = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=SEED)
-        clf.fit(x, y[:, j])
+        clf.fit(x, y[:, j], sample_weight=sample_weight)
         weights[:, j] = clf.coef_[0]
         intercepts[j] = clf.intercept_[0]
     return vec, weights, intercepts
@@ -202,17 +273,21 @@ def best_thresholds(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def fit(texts: list[str], labels: list[tuple[str, ...]], ngram_max: int = NGRAM_MAX, c: float = C,
-        rule_weight: float = RULE_WEIGHT, folds: int = 5) -> ThemeModel:
-    """Fit the model; thresholds come from ``folds``-fold cross-validated scores."""
+        rule_weight: float = RULE_WEIGHT, folds: int = 5,
+        sample_weight: list[float] | None = None) -> ThemeModel:
+    """Fit the model; thresholds come from ``folds``-fold cross-validated scores.
+    ``sample_weight``: per-unit weight in the regressions (hand labels may count more than weak ones)."""
     y = _binarize(labels)
-    vec, weights, intercepts = _fit_linear(texts, y, ngram_max, c)
+    sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    vec, weights, intercepts = _fit_linear(texts, y, ngram_max, c, sw)
     held = np.zeros(y.shape, dtype=np.float64)
     order = np.random.default_rng(SEED).permutation(len(texts))
     folds = max(2, min(folds, len(texts)))
     for k in range(folds):
         test = order[k::folds]
         train = np.setdiff1d(order, test)
-        model_k = _to_model(*_fit_linear([texts[i] for i in train], y[train], ngram_max, c),
+        model_k = _to_model(*_fit_linear([texts[i] for i in train], y[train], ngram_max, c,
+                                         None if sw is None else sw[train]),
                             np.zeros(y.shape[1]), ngram_max, rule_weight)
         for i in test:
             held[i] = model_k.scores(texts[i])
@@ -318,20 +393,24 @@ def evaluate(model: ThemeModel | None, gold_dirs: list[str | Path]) -> dict[str,
     """Article, practice (extracted, title-matched) and gold-title practice tallies."""
     from extract.pipeline import analyse
 
+    return evaluate_articles(model, [ga for d in gold_dirs for ga in read_gold(d)], analyse)
+
+
+def evaluate_articles(model: ThemeModel | None, articles: Iterable[GoldArticle], analyse) -> dict[str, Tally]:
+    """``evaluate`` over gold articles already read (``analyse``: Article → Analysis, e.g. cached)."""
     tallies = {"article": Tally(), "practice": Tally(), "gold_title": Tally()}
-    for gold_dir in gold_dirs:
-        for ga in read_gold(gold_dir):
-            article, gold = ga.article, ga.gold
-            analysis = assign_themes(article, analyse(article), model)
-            tallies["article"].add(gold["themes"], analysis.themes)
-            pred = [{"title": p.title, "themes": p.themes} for p in analysis.practices]
-            for gi, pi in match_practices(gold["practices"], pred):
-                tallies["practice"].add(gold["practices"][gi]["themes"], pred[pi]["themes"])
-            located = locate_titles(article.plain, [p["title"] for p in gold["practices"]])
-            by_title = {p["title"]: p["themes"] for p in gold["practices"]}
-            for i, p in enumerate(located):
-                text = practice_text(article.plain, tuple(located), i)
-                tallies["gold_title"].add(by_title[p.title], classify_text(text, model))
+    for ga in articles:
+        article, gold = ga.article, ga.gold
+        analysis = assign_themes(article, analyse(article), model)
+        tallies["article"].add(gold["themes"], analysis.themes)
+        pred = [{"title": p.title, "themes": p.themes} for p in analysis.practices]
+        for gi, pi in match_practices(gold["practices"], pred):
+            tallies["practice"].add(gold["practices"][gi]["themes"], pred[pi]["themes"])
+        located = locate_titles(article.plain, [p["title"] for p in gold["practices"]])
+        by_title = {p["title"]: p["themes"] for p in gold["practices"]}
+        for i, p in enumerate(located):
+            text = practice_text(article.plain, tuple(located), i)
+            tallies["gold_title"].add(by_title[p.title], classify_text(text, model))
     return tallies
 
 
@@ -361,18 +440,35 @@ def report(tallies: dict[str, Tally], top_confusions: int = 8) -> str:
 
 def train_themes(corpus_dir: str | Path, labels_path: Path = LABELS_PATH, relabel: bool = False,
                  ngram_max: int = NGRAM_MAX, c: float = C, rule_weight: float = RULE_WEIGHT,
-                 exclude: frozenset[str] = frozenset()) -> tuple[ThemeModel, int]:
+                 exclude: frozenset[str] = frozenset(), annotations: str | Path | None = None,
+                 annotation_sets: Iterable[str] = ("dev",),
+                 human_weight: float = HUMAN_WEIGHT) -> tuple[ThemeModel, int]:
     """(Re)label if asked, read the units back from ``corpus_dir``, fit. Returns the model and
     the number of training units. Units of articles in ``exclude`` are never trained on, also
-    when an older label file still refers to them."""
+    when an older label file still refers to them.
+
+    ``annotations``: a gold-format file of hand-annotated corpus articles; those of
+    ``annotation_sets`` add hand-labelled units (``human_units``, weight ``human_weight``) next
+    to their weak labels (kept: measured better than dropping them, LABELLING.md); every other
+    annotated article is excluded."""
+    human: list[dict] = []
+    if annotations is not None:
+        human, others = read_annotations(annotations, annotation_sets)
+        exclude = exclude | others
+        human = [g for g in human if g["id"] not in exclude]
     if relabel or not Path(labels_path).exists():
         write_labels(weak_labels(corpus_dir, exclude), labels_path)
     labels = [r for r in read_labels(labels_path) if r["article"] not in exclude]
     texts, themes = load_units(corpus_dir, labels)
+    weights = [1.0] * len(texts)
+    h_texts, h_themes = human_units(corpus_dir, human)
+    texts, themes = texts + h_texts, themes + h_themes
+    weights += [human_weight] * len(h_texts)
     if len(texts) < 4:
         raise ValueError(f"only {len(texts)} labelled units in {labels_path}: need at least 4")
-    return fit(texts, themes, ngram_max=ngram_max, c=c, rule_weight=rule_weight), len(texts)
+    sw = weights if human else None
+    return fit(texts, themes, ngram_max=ngram_max, c=c, rule_weight=rule_weight, sample_weight=sw), len(texts)
 
 
-__all__ = ["train_themes", "weak_labels", "read_exclude", "segment_units", "fit", "evaluate", "report",
+__all__ = ["train_themes", "weak_labels", "read_annotations", "human_units", "evaluate_articles", "read_exclude", "segment_units", "fit", "evaluate", "report",
            "read_labels", "write_labels", "load_units", "MIN_ITEM_CHARS"]

@@ -24,7 +24,7 @@ Every decision depends on the line alone or on the body start, so cleaning is id
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from corpus import boilerplate as bp
 from corpus import meta
@@ -184,7 +184,22 @@ def _pick_title(header: list[Line]) -> Line | None:
         for ln in reversed(scope):
             if ln.kind == "text" and meta.looks_like_title(ln.text):
                 return ln
-    return None
+    return next(filter(None, map(_title_before_spam, header)), None)
+
+
+# An SEO title line: headline, separator, then the (spam) site name.
+RE_TITLE_SEPARATOR = re.compile(r"\s*[|｜_]\s*")
+
+
+def _title_before_spam(line: Line) -> Line | None:
+    """The headline of a title line dropped as spam for its site-name suffix
+    (某县搭建人才库|某某网站入口), when the part before the separator is clean and title-shaped."""
+    if line.kind != "drop":
+        return None
+    head = RE_TITLE_SEPARATOR.split(line.text, maxsplit=1)[0].strip()
+    if head == line.text.strip() or bp.RE_SPAM_WORD.search(simplify(head)) or not meta.looks_like_title(head):
+        return None
+    return replace(line, text=head, plain=simplify(head), kind="text")
 
 
 def layout(raw: str) -> Layout:
@@ -293,9 +308,30 @@ def _broken_title(lay: Layout, raw: str) -> str | None:
     return text if len(parts) > 1 and len(text) <= meta.TITLE_JOINED_MAX_CHARS else lay.title.text
 
 
+# How far below the headline its ``——`` subtitle may stand (past the date line, a repeat of
+# the headline and an image caption).
+SUBTITLE_MAX_GAP = 4
+
+
 def _next_text(lay: Layout, line: Line) -> str | None:
-    """The line after ``line`` (a headline's ``——`` subtitle, say), or None."""
-    return lay.lines[line.index + 1].text if line.index + 1 < len(lay.lines) else None
+    """The first line after ``line`` that is neither a date/source line, dropped furniture
+    (【资料图】) nor a repeat of it: a headline's ``——`` subtitle, say; or None."""
+    for ln in lay.lines[line.index + 1:line.index + 1 + SUBTITLE_MAX_GAP]:
+        if ln.kind in ("meta", "drop") or ln.text.strip() == line.text.strip():
+            continue
+        return ln.text
+    return None
+
+
+# How many body lines down a dateline is looked for.
+DATELINE_MAX_LINE = 6
+
+
+def _raw_line(text: str, line: Line) -> str:
+    """``line`` as scraped, from the start of its raw line (before in-line deletions)."""
+    start = line.pieces[0][0]
+    start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
+    return text[start:line.pieces[-1][0] + line.pieces[-1][1]]
 
 
 def article_from_text(id: str, text: str, url: str | None = None) -> Article:
@@ -310,9 +346,10 @@ def article_from_text(id: str, text: str, url: str | None = None) -> Article:
     lead = [ln.text for ln in lay.body[:2]]
     # The first body line as scraped, from the start of its raw line: cleaning deletes a leading
     # byline (广州日报讯 (记者…)) that names the source and the author.
-    first_start = lay.body[0].pieces[0][0]
-    first_start = max(text.rfind("\n", 0, first_start), text.rfind("\r", 0, first_start)) + 1
-    first_raw = text[first_start:lay.body[0].pieces[-1][0] + lay.body[0].pieces[-1][1]]
+    first_raw = _raw_line(text, lay.body[0])
+    # Image captions may stand above the dateline (紅網時刻常德2月3日訊 under two captions).
+    dateline = next((raw for raw in map(lambda ln: _raw_line(text, ln), lay.body[:DATELINE_MAX_LINE])
+                     if meta.RE_PAPER_DATELINE.match(raw)), first_raw)
     # Lines below the header (body, skipped date lines, the top of the footer): a closing
     # "(来源:中新网)" or 《人民日报》(2022年12月28日第15版) dates and sources the article.
     closing = [ln.text for ln in lay.lines[len(lay.header):len(lay.lines) - len(lay.footer) + CLOSING_FOOTER_LINES]]
@@ -320,7 +357,7 @@ def article_from_text(id: str, text: str, url: str | None = None) -> Article:
         id=id, text=body, url=url, raw=text,
         title=meta.clean_title(meta.join_subtitle(_broken_title(lay, text), _next_text(lay, lay.title))) if lay.title else None,
         published=meta.find_published(header, url, closing),
-        source=meta.find_source(header, lead, [ln.text for ln in lay.footer], dateline=first_raw, closing=closing),
+        source=meta.find_source(header, lead, [ln.text for ln in lay.footer], dateline=dateline, closing=closing),
         author=meta.find_author(header, first_raw),
         simplified=simplify(body), raw_map=raw_map, content_hash=content_hash(body),
     )

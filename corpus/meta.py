@@ -31,8 +31,12 @@ RE_TITLE_CREDIT = re.compile(
 )
 # Section headings (一、基本情况, （二）, 3.) are never the headline.
 RE_ENUMERATED_HEADING = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．])")
-# A URL, or only personal names (■丁正华 王楼楼): not a headline.
-RE_NOT_TITLE = re.compile(r"https?:|www\.|^[■□◆\s]*[\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4})+$")
+# A URL, only personal names (■丁正华 王楼楼), a page counter (浏览 次, 阅读次数) or a bare
+# section heading of a report (工作背景, 基本情况): not a headline.
+RE_NOT_TITLE = re.compile(r"https?:|www\.|^[■□◆\s]*[\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4})+$"
+                          r"|^\s*(?:浏览|瀏覽|阅读|閱讀|点击|點擊|访问|訪問)\s*(?:次数|次數|量)?\s*[:：]?\s*\d*\s*次?\s*$"
+                          r"|^\s*(?:工作背景|背景情况|基本情况|基本情況|主要做法|工作成效|主要成效|经验启示|經驗啟示"
+                          r"|背景|引言|前言|摘要)\s*$")
 TITLE_MIN_CHARS = 4
 TITLE_MAX_CHARS = 120
 
@@ -188,9 +192,15 @@ OUTLET_RES: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
 PAPER = r"[\u4e00-\u9fff]{2,8}?(?:日[报報]|晚[报報]|时[报報]|時報|商[报報]|晨[报報]|都市[报報])"
 # The paper's own channels, dropped from its name: 北京日报客户端, 长江日报融媒体.
 PAPER_CHANNEL = r"(?:客户端|客戶端|融媒体|融媒體|全媒体|全媒體|APP|App|app|网|網)?"
-# A newspaper named in the dateline (广州日报讯, 长江日报融媒体4月25日讯); 本报讯 names none.
-RE_PAPER_DATELINE = re.compile(r"^\s*(?P<value>" + PAPER + ")" + PAPER_CHANNEL
-                               + r"\s*(?:\d{1,2}月\d{1,2}日)?\s*[讯訊]")
+# An outlet opening a dateline: a paper (广州日报, 星报; 本报 names none), an online outlet
+# (娄星在线, 红网, 中新网) or an agency/platform of the table below.
+DATELINE_OUTLET = (r"(?:今日头条|新华社|新華社|中新社|人民网|人民網|央视网|央視網"
+                   r"|[\u4e00-\u9fff]{2,6}?在[线線]|[\u4e00-\u9fff]{1,6}?[网網](?![友民站页頁])"
+                   r"|" + PAPER + r"|(?!本)[\u4e00-\u9fff]{1,4}?[报報])")
+# The dateline itself: outlet, its channel, an optional place and date, then 讯 (or 电 after a
+# date): 广州日报讯, 长江日报融媒体4月25日讯, 紅網時刻常德2月3日訊, 中新网永州11月27日电.
+RE_PAPER_DATELINE = re.compile(r"^\s*(?P<value>" + DATELINE_OUTLET + ")" + PAPER_CHANNEL
+                               + r"\s*(?:[\u4e00-\u9fff]{0,8}?\d{1,2}月\d{1,2}日\s*[讯訊电電]|[讯訊])")
 # A paper standing alone in a header date line: "北京日报客户端 2024-06-24", "2026年01月20日 宝安日报 版次:B07".
 RE_PAPER_IN_META = re.compile(r"(?:^|\s)(?P<value>" + PAPER + ")" + PAPER_CHANNEL + r"(?=\s|$)")
 # A closing line that is only a source label: "(来源:中新网)".

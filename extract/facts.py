@@ -74,6 +74,8 @@ BACKGROUND_WORDS = frozenset(
     "有 现有 共有 约有 居住 现居住 住 住着 居住着 位于 地处 成立 成立于 于 辖 下辖 总 其中 "
     "退休 离休 在职 退役 常住 流动 留守 独居 空巢 登记 户籍".split()
 )
+# Verbs naming a state people are in, used as modifiers (退休党员, 留守儿童, 在职干部).
+STATE_MODIFIERS = frozenset("退休 离休 在职 退役 离职 留守 独居 空巢 失能 失独 失学 困难 驻村 下沉 报到".split())
 RE_LIST_GAP = re.compile(r"[、和及]?[^，,；;。、]{0,8}")
 # Verbs whose object is the people served (惠及700多万人次, 服务群众3000人次).
 RE_BENEFIT_BEFORE = re.compile(r"(?:惠及|受益|覆盖|辐射|服务|帮助|帮扶|救助|受惠)$")
@@ -157,7 +159,8 @@ def extract_facts(article: Article) -> list[Fact]:
             subject = facts[-1].subject + "占比"   # 其中80岁以上29人，占36.1%
         unit = q.unit or _implied_unit(plain[s.start:q.start])
         value = q.value
-        metric = decide_metric(subject, unit, q, plain[left_bound:q.start], plain[q.end:s.end])
+        metric = decide_metric(subject, unit, q, plain[left_bound:q.start], plain[q.end:s.end],
+                               plain[s.start:q.start])
         if metric in ("participants", "beneficiaries") and (
                 _is_population(plain, s.start, q, subject)
                 or facts and population_at == facts[-1].start and facts[-1].start >= s.start
@@ -300,6 +303,8 @@ def find_subject(plain: str, q: Quantity, left_bound: int, sent_end: int) -> str
         if right and plain.startswith(right, q.end):
             return right         # 录入12.3万常住人口数据: a noun glued to the number
         return left() or right
+    if q.kind == "money" and not left_empty():
+        return left()            # 投资60亿欧元建设工厂: what follows money is its purpose
     return _right_subject(plain, q, sent_end, left_empty) or left()
 
 
@@ -389,6 +394,10 @@ def _right_subject(plain: str, q: Quantity, sent_end: int,
         rest = _runs(_tagged(fragment[quoted.end():]))
         tail = _join(rest[0][1]) if rest and rest[0][0] == 0 else ""
         return quoted.group(1) + tail
+    if tokens[lead][0] in STATE_MODIFIERS and lead + 1 < len(tokens) and _is_noun(*tokens[lead + 1]):
+        runs = _runs(tokens[lead + 1:])   # 三位退休农技专家: a state verb modifies the noun
+        if runs and runs[0][0] == 0:
+            return tokens[lead][0] + _join(runs[0][1])
     if not _is_noun(*tokens[lead]) and tokens[lead][0] != "的" \
             and not tokens[lead][1].startswith("a"):
         words = [w for w, _ in tokens]
@@ -431,7 +440,7 @@ def _right_subject(plain: str, q: Quantity, sent_end: int,
         gap = first_start + len(first)
         joined = _join(tokens[first_start:second_start + len(second)])
         if second_start == gap + 1 and (
-                _head_metric(_join(first)) in (None, "other") and _head_metric(_join(second))
+                _head_metric(_join(first)) is None and _head_metric(_join(second))
                 or _keyword_starts_before(joined, len(_join(second)))):
             # 助力振兴“夕阳红”专项服务队: a verb inside the name, the head comes after it
             return _join(tokens[first_start:second_start + len(second)])
@@ -483,23 +492,26 @@ def _left_phrase(tokens: list[tuple[str, str]]) -> str | None:
     return subject or None
 
 
-def decide_metric(subject: str | None, unit: str, q: Quantity, before: str, after: str = "") -> str:
+def decide_metric(subject: str | None, unit: str, q: Quantity, before: str, after: str = "",
+                  sentence_before: str | None = None) -> str:
     """One of the twelve metrics: money → funds, % → ratio, else the subject's head keyword,
     the clause's keyword, then the unit's default (``data/units.tsv``).
 
     ``after`` is the rest of the sentence: ``7个镇分别成立离退休干部党支部`` → branches,
-    ``由8名村民组建`` → participants."""
-    if unit == "元":
-        return "funds"
+    ``由8名村民组建`` → participants. ``sentence_before`` is the sentence up to the figure:
+    ``在27家企业、63家社会组织建立党组织`` hosts branches for every listed count."""
+    host_clause = RE_CLAUSE_HEAD.split(before if sentence_before is None else sentence_before)[-1]
+    unit_info = units().get(unit)
+    if unit == "元" or unit_info and unit_info.kind == "money":
+        return "funds"   # 60亿欧元: foreign money keeps its currency as the unit
     if unit == "%" or q.kind == "ratio":
         return "ratio"
-    unit_info = units().get(unit)
     default = unit_info.metric if unit_info else "other"
     kind = unit_info.kind if unit_info else ""
     if kind in MEASURE_KINDS:
         return default
     if kind == "count" and (RE_EACH_BRANCH.match(after) or RE_OWN_BRANCH.match(after)
-                            and not RE_HOST_BEFORE.search(RE_CLAUSE_HEAD.split(before)[-1])):
+                            and not RE_HOST_BEFORE.search(host_clause)):
         return "branches"
     if kind == "person" and RE_BENEFIT_BEFORE.search(before.rstrip(SPACES)) \
             and (subject is None or before.rstrip(SPACES).endswith(subject)):
@@ -514,6 +526,8 @@ def decide_metric(subject: str | None, unit: str, q: Quantity, before: str, afte
         return default
     if kind == "count" and q.unit not in ("个", "") and found in ("participants", "beneficiaries"):
         return default   # 15所会员校, 8类…人员: the unit counts places or kinds, not people
+    if kind in ("item", "case") and found in ("participants", "beneficiaries"):
+        return default   # 追回被盗摩托车1辆: things counted by their measure word are never people
     if kind == "event" and found in ("venues", "teams", "branches"):
         return default   # 救援中心每年搜救200多次: who acts, counted in sessions
     if kind == "person" and found == "beneficiaries" and RE_MEMBERS_OF.match(after):

@@ -282,6 +282,7 @@ def _declined(text: str, m: re.Match, unit: Unit | None) -> bool:
             return True                    # 六一节, 二〇二四: digit strings, not counts
         listed = unit is not None and unit.kind != "duration" and _listed(text, m, unit)
         if _is_single_cn(num) and not m.group("mag") and not m.group("mid") and not listed \
+                and not _counts_people_or_events(text, m, num, unit) \
                 and not (num in "万千百" and (m.group("pre") or m.group("post"))):
             if unit is None or unit.kind not in ("area", "money", "weight", "length"):
                 return True
@@ -301,6 +302,19 @@ def _declined(text: str, m: re.Match, unit: Unit | None) -> bool:
         if low is None or high is None or high < low or high <= 10 or high > 10 * max(low, 1):
             return True   # rule parameters (留1—2名…值班), not reports
     return False
+
+
+# 三位退休农技专家, 经过四次调解, 三场专题教学: a small Chinese numeral before a person or
+# session measure word counts; 一 stays out (一名党员一面旗帜, 一次 = "once").
+SMALL_COUNT_KINDS = ("person", "event")
+RE_SET_PHRASE_AFTER = re.compile(r"一体|一线|一体化|合一")
+
+
+def _counts_people_or_events(text: str, m: re.Match, num: str, unit: Unit | None) -> bool:
+    # 两人 is a pronoun ("the two of them"), 二次 an ordinal ("a second time").
+    if unit is None or unit.kind not in SMALL_COUNT_KINDS or num in "一十二" or unit.surface == "人":
+        return False
+    return not RE_SET_PHRASE_AFTER.match(text, m.end())
 
 
 def _is_limit(text: str, m: re.Match) -> bool:

@@ -56,7 +56,11 @@ RE_LINE = re.compile(r"[^\n]+")
 # A short form right before one of these names an estate or building (御景龙湾小区), not the
 # unit; a town's short form before an institution word names a local school or clinic (代市小学),
 # which does not make the article about that town.
-RE_ESTATE_AFTER = re.compile(r"(?:小区|花园|家园|新村|公寓|大厦|山庄|苑)")
+RE_ESTATE_AFTER = re.compile(r"(?:小区|花园|家园|新村|公寓|大厦|山庄|苑|社区|村|居委会|嘎查)")
+# A place right after these words is where people come from or go to (来自北京的党员, 赴延安学习),
+# not the place the article reports on.
+RE_ORIGIN_BEFORE = re.compile(r"(?:来自|来源于|祖籍|原籍|籍贯|老家|出生于|生于|远赴|前往|赴)$")
+ORIGIN_LOOKBEHIND = 3
 RE_INSTITUTION_AFTER = re.compile(r"(?:小学|中学|学校|幼儿园|医院|卫生院|卫生室|诊所|酒店|宾馆)")
 # A county's short form with a town suffix names a town the gazetteer lacks (玄武街道, 神木镇),
 # not the county: it lies in that county only where the article names the county itself.
@@ -124,7 +128,7 @@ def find_mentions(article: Article) -> Iterable[Mention]:
         matches = sorted(matches + extra, key=lambda m: m.start)
         if not is_place_list(text, matches):
             for m in matches:
-                if m.candidates:
+                if m.candidates and not RE_ORIGIN_BEFORE.search(text[max(0, m.start - ORIGIN_LOOKBEHIND):m.start]):
                     if weight is None:
                         lead = in_lead and m.start < LEAD_MAX_CHARS
                         yield Mention(m, LEAD_WEIGHT if lead else BODY_WEIGHT, number)

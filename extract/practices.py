@@ -15,7 +15,10 @@ How practices are found (conventions in ``shared/corpus/README.md``, "Practices 
    of their own, are practices.
 3. Unmarked run-in headings and heading lines are the risky part (news prose has short
    sentences too), so they must look like headings: short, no quotes of speech or narration
-   cues, and either opening with a heading verb or coming in parallel pairs.
+   cues, and either opening with a heading verb, coming in parallel pairs, glossed after a
+   dash (选优派强——精兵强将沉一线) or standing right under a 工作做法 line.
+4. Parallel lead clauses (以“联合+精准”,…;以“速度+服务”,…;…) are items when three or more
+   chain from a sentence start.
 
 Named methods are quoted names judged by shape and frame (``practice_method_cues.tsv``):
 numbered (“三个不放松”), lists (“请进来、走出去”), followed by 工作法/机制/品牌/工程…, or led by
@@ -97,7 +100,7 @@ RE_NOT_HEADING = re.compile(
     r"[0-9０-９]|https?:|www\.|\.(?:png|jpe?g|gif)|[【】|©@#<>\[\]{}=_/\\]|…|\.\.\.|——$|^——|^[•·]"
 )
 RE_SPACED_PHRASES = re.compile(r"[^\s，,]{3,12}[ \u3000]+[^\s，,]{3,12}")
-RE_LEAD_QUOTE = re.compile(r"^“[^”]{1,12}”")   # “网格+”创新基层治理模式: the verb follows the name
+RE_LEAD_QUOTE = re.compile(r"^“[^”]{1,12}”[，,]?")   # “网格+”创新基层治理模式, “网格+警格联动”,强化…: the verb follows the name
 RE_PHRASE_BREAK = re.compile(r"[，,\s\u3000]")
 # Parallel phrases make a heading even without a heading verb: 党建引领,做实做细服务清单;
 # three need to be short (建班子,定制度,夯实基础), or it is a clause list of prose.
@@ -119,6 +122,14 @@ RE_FLAT_HEADING = re.compile(
     r"(?=[ \u3000]+\S|[ \u3000]*$)",
     re.M,
 )
+# A heading line broken after its dash (选优派强——\n精兵强将沉一线): the break is masked so the
+# two lines read as one heading.
+RE_DASH_BREAK = re.compile(r"^([^\n]{2,12}——)\n(?=[^\n]{2,16}\n)", re.M)
+# Parallel lead clauses in one paragraph, each naming its practice in quotes:
+# 以“联合+精准”,成立…;以“速度+服务”,对…;以“网格+关爱”,…  The first opens a sentence, the
+# others follow a semicolon; three or more make a list (one or two are prose).
+RE_LEAD_CLAUSE = re.compile(r"(?:^|(?<=[。；;！!]))(?P<head>(?:以|用|靠|借)“[^”\n]{2,10}”)[，,]", re.M)
+MIN_LEAD_CLAUSES = 3
 # A run-in heading naming a thing and glossing it after a dash: 一幅图——社区党建电子地图。
 RE_DASH_HEADING = re.compile(r"[^\s，,。；;：:！!？?]{2,8}——[^\s，,。；;：:！!？?—]{2,16}")
 
@@ -129,6 +140,7 @@ class Cues:
     sections: tuple[str, ...]
     narrative: tuple[str, ...]
     openers: tuple[str, ...]
+    practice_sections: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,11 +158,12 @@ class Heading:
 @lru_cache(maxsize=1)
 def load_cues() -> Cues:
     """The cue words of ``practice_cues.tsv`` by role."""
-    roles: dict[str, list[str]] = {"verb": [], "section": [], "narrative": [], "opener": []}
+    roles: dict[str, list[str]] = {"verb": [], "section": [], "narrative": [], "opener": [],
+                                   "practice_section": []}
     with CUES_TSV.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
             roles[row["role"]].append(row["cue"])
-    return Cues(*(tuple(roles[r]) for r in ("verb", "section", "narrative", "opener")))
+    return Cues(*(tuple(roles[r]) for r in ("verb", "section", "narrative", "opener", "practice_section")))
 
 
 def cn_number(s: str) -> int:
@@ -339,13 +352,16 @@ def run_in_headings(plain: str, paras: list[tuple[int, int]], marked: list[Headi
                 lines.append((i, Heading(s, s, e, RANK_LINE, kind="line")))
         if not wrapped:
             lines += [(i, h) for h in flat_headings(plain, paras, i, cues)]
-        dashes += dash_headings(plain, (s, e))
+        dashes += dash_headings(plain, (s, e)) + lead_clauses(plain, (s, e))
         if is_body(text):
             seen_body = True
     kept = accept(openers, plain, cues)
     # A lone opener without a heading verb still counts when run-in headings follow it
     # inside its paragraph (与涉老组织活动相融合。组建法制宣讲团,…。…打造…,…。…).
     kept += [(i, h) for i, h in openers if (i, h) not in kept and inner_headings(plain, paras[i], cues)]
+    # A lone opener right under a line announcing the practices (工作做法, 主要举措) is one.
+    kept += [(i, h) for i, h in openers if (i, h) not in kept and i > 0
+             and is_practice_section(plain[paras[i - 1][0]:paras[i - 1][1]], cues)]
     headings = [h for _, h in kept]
     headings += drop_captions([h for _, h in accept(lines, plain, cues)], plain, cues)
     # A heading line directly under another is its subtitle (凝聚“桑榆力” / 从“旁观者”到…).
@@ -353,11 +369,23 @@ def run_in_headings(plain: str, paras: list[tuple[int, int]], marked: list[Headi
     headings = [h for h in headings
                 if not (h.kind == "line" and any(i + 1 in line_paras and paras[i + 1][0] == h.start
                                                   for i in line_paras))]
+    # A subtitle line that reads as a heading itself (no figures) belongs to the title:
+    # 凝聚“桑榆力” / 从“旁观者”到“主人翁”的转变.
+    para_of = {s: i for i, (s, _) in enumerate(paras)}
+    headings = [replace(h, head_end=paras[para_of[h.start] + 1][1])
+                if h.kind == "line" and para_of.get(h.start, -2) + 1 in line_paras else h
+                for h in headings]
     opener_paras = {i for i, _ in kept}
     for i in sorted(opener_paras - marked_paras):
         headings += inner_headings(plain, paras[i], cues)
     taken = {h.head_start for h in headings} | {h.head_start for h in marked}
     return headings + [h for h in dashes if h.head_start not in taken]
+
+
+def is_practice_section(text: str, cues: Cues) -> bool:
+    """A short line that announces the practices: 工作做法, 二、主要举措 (not 主要做法的启示)."""
+    text = RE_TRIM.sub("", text)
+    return len(text) <= 10 and text.endswith(cues.practice_sections)
 
 
 def is_repeated(plain: str, paras: list[tuple[int, int]], index: int) -> bool:
@@ -407,15 +435,35 @@ def dash_headings(plain: str, para: tuple[int, int]) -> list[Heading]:
     return found
 
 
+def lead_clauses(plain: str, para: tuple[int, int]) -> list[Heading]:
+    """Parallel lead clauses of one paragraph: 以“联合+精准”,成立…;以“速度+服务”,对…;以“网格+关爱”,…
+
+    A run counts when it opens a sentence and goes on clause after clause (semicolons), each
+    with the same lead word; 坚持以“银龄夯基”,…;以“银能引航”,… does not open with one.
+    """
+    s, e = para
+    runs: list[list[re.Match]] = []
+    for m in RE_LEAD_CLAUSE.finditer(plain, s, e):
+        prev = plain[m.start() - 1] if m.start() > s else "。"
+        lead = m.group("head")[:m.group("head").index("“")]
+        if runs and prev in "；;" and runs[-1][-1].group("head").startswith(lead + "“"):
+            runs[-1].append(m)
+        elif prev not in "；;":
+            runs.append([m])
+    return [Heading(m.start(), m.start("head"), m.end("head"), RANK_INNER, kind="lead")
+            for run in runs if len(run) >= MIN_LEAD_CLAUSES for m in run]
+
+
 def accept(cands: list[tuple[int, Heading]], plain: str, cues: Cues) -> list[tuple[int, Heading]]:
     """Unmarked headings count when there are two or more, or when one opens with a heading
     verb; a lone heading line also counts when written as parallel phrases (支部领办 擦亮特色品牌,
-    建班子,定制度,夯实基础)."""
+    建班子,定制度,夯实基础) or as a name glossed after a dash (选优派强——精兵强将沉一线)."""
     if len(cands) >= 2:
         return cands
     return [(i, h) for i, h in cands
             if starts_with_verb(plain[h.head_start:h.head_end], cues)
-            or (h.kind == "line" and is_parallel(plain[h.head_start:h.head_end]))]
+            or (h.kind == "line" and (is_parallel(plain[h.head_start:h.head_end])
+                                      or RE_DASH_HEADING.fullmatch(plain[h.head_start:h.head_end].replace(MASK, ""))))]
 
 
 def starts_with_verb(head: str, cues: Cues) -> bool:
@@ -481,11 +529,13 @@ def item_end(h: Heading, later: list[Heading], plain: str, paras: list[tuple[int
         return limit
     # The last section runs over its body paragraphs; a short line after them starts the
     # page furniture (编辑 …, 关于我们) that a rough cleaner leaves in.
+    # A short paragraph that opens with a heading of its own is still part of the section.
+    starts = {k.start for k in later}
     stop = para_end
     for s, e in paras:
         if s < para_end:
             continue
-        if e - s < MIN_BODY_PARAGRAPH and stop > para_end:
+        if e - s < MIN_BODY_PARAGRAPH and stop > para_end and s not in starts:
             break
         stop = e
     return stop
@@ -496,7 +546,7 @@ def make_title(plain: str, h: Heading, wrapped: bool = False) -> str:
 
     In hard-wrapped text the line-break spaces go: 建立多方联动协商 机制 → 建立多方联动协商机制.
     """
-    title = RE_TRIM.sub("", plain[h.head_start:h.head_end].replace(MASK, ""))
+    title = RE_TRIM.sub("", plain[h.head_start:h.head_end].replace(MASK, "").replace("\n", " "))
     if wrapped:
         title = RE_WRAP_SPACE.sub("", title)
     if len(title) > MAX_HEADING:
@@ -512,6 +562,7 @@ def extract_practices(article: Article) -> list[Practice]:
     ``一是完善学习制度。根据…`` → Practice(title="完善学习制度") spanning the item up to ``二是``.
     """
     plain = RE_LOOSE_PINYIN.sub(lambda m: MASK * len(m.group()), article.plain)
+    plain = RE_DASH_BREAK.sub(lambda m: m.group(1) + MASK, plain)
     cues = load_cues()
     paras = paragraphs(plain)
     if not paras:

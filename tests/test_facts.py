@@ -96,6 +96,19 @@ CASES = [
     ("组建调解组织20个。", [("20个", "调解组织", "teams", None)]),
     ("表演了9个节目。", [("9个", "节目", "activities", None)]),
     ("标示了30多个楼长。", [("30多个", "楼长", "participants", None)]),
+    # round 3: foreign money is funds named by what was given, not by the currency
+    ("该企业投资60亿欧元建设新厂。", [("60亿欧元", "企业投资", "funds", None)]),
+    ("基金会募集资金500万美元。", [("500万美元", "资金", "funds", None)]),
+    # vehicles and other things are never people, whoever handled them
+    ("队员们追回被盗摩托车2辆。", [("2辆", "被盗摩托车", "items", None)]),
+    ("志愿者清理废旧自行车30辆。", [("30辆", "自行车", "items", None)]),
+    ("调解矛盾纠纷20余宗。", [("20余宗", "矛盾纠纷", "cases", None)]),
+    ("县里三位退休农技专家便开始答疑。", [("三位", "退休农技专家", "participants", None)]),
+    ("现场有30名学生和12位家长。",
+     [("30名", "学生", "beneficiaries", None), ("12位", "家长", "beneficiaries", None)]),
+    # 在…建立党组织 hosts branches for every count in the list, not only the first
+    ("已在12家企业、30家社会组织建立党组织。",
+     [("12家", "企业", "other", None), ("30家", "社会组织", "other", None)]),
 ]
 # fmt: on
 

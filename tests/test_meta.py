@@ -169,6 +169,14 @@ CLOSING_CASES = [
     # header, first body line as scraped, closing lines → (published, source)
     ([], "长江日报融媒体4月25日讯(记者张三)某市培训支部书记。", [], (None, "长江日报")),
     ([], "广州日报讯 (全媒体记者张三)某局举办分享会。", [], (None, "广州日报")),
+    # online outlets, agencies and short paper names in a dateline; 本报讯/本网讯 name none
+    ([], "紅網時刻某市2月3日訊(通訊員 張三)連日來,黨員志願者值守。", [], (None, "红网")),
+    ([], "中新网某地11月27日电 (张三)在某县的田里,专家在线会诊。", [], (None, "中新网")),
+    ([], "某星在线网讯 “非常感谢区关工委的资助。”", [], (None, "某星在线")),
+    ([], "今日头条讯(主编 张三)3月25日,某市老年大学开课。", [], (None, "今日头条")),
+    ([], "星报讯 在某社区,活跃着一支志愿巡逻队。", [], (None, "星报")),
+    ([], "本报讯 (记者 张三)某局举办分享会。", [], (None, None)),
+    ([], "本网讯 近日，某局举办分享会。", [], (None, None)),
     (["北京日报客户端 2024-06-24 19:05:17"], "", [], ("2024-06-24", "北京日报")),
     (["2026年01月20日 某安日报 版次:B07 记者 张三"], "", [], ("2026-01-20", "某安日报")),
     (["网易首页 > 网易山东 > 正文"], "", [], (None, "网易")),
@@ -207,6 +215,17 @@ LAYOUT_TITLE_CASES = [
     ("當前位置:首頁 > 區縣新聞 > 某區\n\n挖掘人才資源庫,引領老年人展現新作為,某社區——\n\n“銀齡”解憂 社區治理煥發新活力\n\n"
      "來源:某新聞網 發布時間:2025-07-30 10:10:51\n\n7月22日，在某社區的廣場上，數十位學員舒展肢體，晨練活動有序開展。\n",
      "“銀齡”解憂 社區治理煥發新活力"),
+    # a page counter or a bare section heading is not the headline
+    ("信息来源:某县\n发布时间:2024-04-15\n浏览 次\n4月12日,某县召开全县老干部工作会议，部署全年工作。\n", None),
+    ("工作背景\n\n某市位于半岛南端，全市共有基层党组织3000个，党员5万名，是重要的港口城市。\n", None),
+    # an SEO title line dropped for its spam site name keeps the headline before the separator
+    ("某县搭建“银发人才库” 带动培育新型职业农民|澳门游戏网站入口\n"
+     "近年来，某县创新搭建“银发人才库”，500余名退休干部重新上岗，投身乡村振兴。\n",
+     "某县搭建“银发人才库” 带动培育新型职业农民"),
+    # the ``——`` subtitle below a date line and a repeat of the headline still joins it
+    ("“党员会客厅”,群众给出“五颗星”\n2022-11-09 05:33:31 来源:某网\n\n“党员会客厅”,群众给出“五颗星”\n\n"
+     "——某市一个城市社区的基层社会治理实践\n\n某小区的一户人家，是党员张三的家，也是周边党员群众口中的“党员会客厅”。\n",
+     "“党员会客厅”,群众给出“五颗星”——某市一个城市社区的基层社会治理实践"),
 ]
 # fmt: on
 
@@ -214,3 +233,9 @@ LAYOUT_TITLE_CASES = [
 @pytest.mark.parametrize("raw, title", LAYOUT_TITLE_CASES)
 def test_title_after_breadcrumb_and_broken_headline(raw, title):
     assert article_from_text("t", raw).title == title
+
+
+def test_dateline_below_image_captions_names_the_source():
+    raw = ("某街道:党员志愿者守好社区“安全门”\n\n党员志愿者在雨中排查进出车辆。\n\n志愿者在路口值守。\n\n"
+           "紅網時刻某市2月3日訊(通訊員 張三)連日來,身穿紅馬甲的黨員志願者在某社區值守，守護居民安全。\n")
+    assert article_from_text("t", raw).source == "红网"

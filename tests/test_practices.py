@@ -126,6 +126,24 @@ PRACTICE_CASES = [
      ["依托互助会，做好救助帮扶", "依托共享资源，创造性开展组织生活"]),
     # a dash inside a longer clause of prose is no heading
     (LEAD + "这就是为化解小矛盾而成立的“妇女微家”——调解室。" + BODY, []),
+    # parallel 以“X+Y”, lead clauses opening a sentence and chained by semicolons
+    (LEAD + "\n为做好移交工作，公司提前谋划。以“联动+精准”，成立专项小组，逐一摸排信息；以“速度+服务”，"
+     "建立台账，主动上门服务；以“沟通+解决”，加强对接，推进档案转接。", ["以“联动+精准”", "以“速度+服务”", "以“沟通+解决”"]),
+    # the same clauses inside a sentence (坚持以…) are prose, and two are not a list
+    (LEAD + "\n支部坚持以“银龄夯基”，建强支部；以“银能引航”，强化引领；以“银趣聚才”，搭建平台。" + BODY, []),
+    (LEAD + "\n以“联动+精准”，成立专项小组；以“速度+服务”，建立台账。" + BODY, []),
+    # a heading line broken after its dash, and a lone dash heading line without a heading verb
+    (LEAD + "\n选优派强——\n精兵强将沉一线\n" + BODY, ["选优派强——精兵强将沉一线"]),
+    (LEAD + "\n老兵新传——银发调解显身手\n" + BODY, ["老兵新传——银发调解显身手"]),
+    # a subtitle line that reads as a heading joins the title
+    (LEAD + "\n凝聚“银发力”\n从“旁观者”到“参与者”的转变\n" + BODY, ["凝聚“银发力” 从“旁观者”到“参与者”的转变"]),
+    # a heading line groups a run-in heading in a short (cut-off) paragraph; quoted name, comma, verb
+    (LEAD + "\n“网格+”创新治理模式\n治理关键在人，要凝聚各方合力。\n“网格+联动”，强化源头治理。网格与警格",
+     ["“网格+联动”，强化源头治理"]),
+    # a lone run-in heading right under a line announcing the practices
+    (LEAD + "\n工作做法\n“一核三联”工作思路：“一核”即党建引领，" + BODY, ["“一核三联”工作思路"]),
+    # a lone scene line between body paragraphs is a photo caption, not a news sub-heading
+    (LEAD + "\n工作人员建立调查笔录\n" + BODY, []),
 ]
 # fmt: on
 
