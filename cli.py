@@ -192,17 +192,20 @@ def predict(files, urls_path, output, backend_name):
     if not inputs:
         raise click.ClickException(f"no input files (.txt, .html, .warc) in {' '.join(files)}")
     for path in inputs:
+        written = 0
         try:
             for source in iter_sources(path):
                 output.write(json.dumps(predict_source(source, urls, backend), ensure_ascii=False) + "\n")
+                written += 1
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
             reason = str(exc) if isinstance(exc, Declined) else f"internal error: {type(exc).__name__}: {exc}"
             logger.info("skipped %s", path, exc_info=not isinstance(exc, Declined))
             click.echo(f"skipped {path}: {reason}", err=True)
             failures += 1
-            # Still one line per input, so that every file has its (empty) prediction.
-            output.write(json.dumps(empty_record(source_id(path), urls.get(source_id(path))),
-                                    ensure_ascii=False) + "\n")
+            if not written:
+                # Still one line per input, so that every file has its (empty) prediction.
+                output.write(json.dumps(empty_record(source_id(path), urls.get(source_id(path))),
+                                        ensure_ascii=False) + "\n")
     if failures:
         click.echo(f"{failures} file(s) skipped", err=True)
 
@@ -406,8 +409,8 @@ def store_crawled_page(db, page, article_id: str) -> str | None:
 @db_option
 @click.option("--delay", type=float, default=1.0, show_default=True,
               help="Seconds between requests to one host (robots.txt Crawl-delay wins when larger).")
-@click.option("--max-pages", type=int, help="Stop after this many fetches (rerun to continue).")
-@click.option("--max-depth", type=int, help="Follow links at most this many hops from a start URL.")
+@click.option("--max-pages", type=click.IntRange(min=0), help="Stop after this many fetches (rerun to continue).")
+@click.option("--max-depth", type=click.IntRange(min=0), help="Follow links at most this many hops from a start URL.")
 @click.option("--allow-private", is_flag=True,
               help="Allow hosts on private/loopback/link-local addresses (local tests and demos).")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),

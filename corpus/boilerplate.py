@@ -16,7 +16,7 @@ import re
 TONE_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 PINYIN_LETTERS = "a-zü" + TONE_VOWELS
 
-# 創(chuàng) → 創. A tone mark is required, so (郭晋成 杨润德), (京) and (一) survive.
+# 創(chuàng) → 創. A tone mark is required, so (张三 李四), (京) and (一) survive.
 # Some converters leave a space before the closing parenthesis: 互助會(huì ).
 RE_PINYIN = re.compile(
     rf"(?<=[\u3400-\u9fff])\((?=[a-zü]*[{TONE_VOWELS}])[{PINYIN_LETTERS}]{{1,7}} ?\)"
@@ -38,8 +38,8 @@ RE_INVALID = re.compile(
 # Encoding debris of some scrapers: "????", "?/a>", markdown image stubs "![]()".
 RE_DEBRIS = re.compile(r"\?{2,}|\?/a>|!\[[^\]\n]{0,80}\]\([^)\n]{0,300}\)|^[\s|｜•·]+|[\s|｜•·]+$")
 
-# Datelines and bylines that open the lead paragraph: 本网山西太原讯(郭晋成 杨润德),
-# 本报讯(通讯员 杨小旗 徐冰洁), 中新网四川新闻5月29日电 (记者 吕杨), 本报济宁讯.
+# Datelines and bylines that open the lead paragraph: 本网某省某市讯(张三 李四),
+# 本报讯(通讯员 王五 赵六), 某某网某省新闻3月8日电 (记者 孙七), 本报某地讯.
 RE_LEAD_BYLINE = re.compile(
     r"^(?:(?:[^\s,，。、“”：:]{2,26}?[讯訊电電]\s*[(（][^()（）\n]{0,30}"
     r"(?:记者|記者|通讯员|通訊員|报道组|報道組|特约|特約|[\u4e00-\u9fff]{2,4}\s+[\u4e00-\u9fff]{2,4})[^()（）\n]{0,30}[)）]"
@@ -47,7 +47,7 @@ RE_LEAD_BYLINE = re.compile(
     r"|[^\s,，。、“”：:]{2,24}?(?:网|網|报|報|台|在线|在線|客户端|客戶端)[讯訊](?=\s|\d|[\u4e00-\u9fff]{2})"
     r"|[\u4e00-\u9fff]{2,4}(?:报道|報道)(?=[:：]))[\s:：]*)+"
 )
-# Credits that close the last paragraph: (记者 查灿华 通讯员 周敏健).
+# Credits that close the last paragraph: (记者 张三 通讯员 李四).
 RE_TRAILING_BYLINE = re.compile(
     r"\s*[(（](?:本报)?(?:记者|通讯员|见习记者|特约记者|作者|撰稿|文|图|摄影?)[^()（）\n]{1,40}[)）]\s*$"
 )
@@ -88,9 +88,10 @@ DROP_LINE_RES: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.I) for p in 
     r"</?[a-z]{1,6}[\s>]|\b(?:span|div|td|href|src|class|style)\s*=|/(?:a|td|tr|span|div|p)>",
     r"^附件(?:下载)?\s*[:：]?$",
     r"^(?:关键词|关键字|标签|tags?)\s*[:：]",
-    # bylines on a line of their own: □通讯员 柳旭 报道, 本报记者 郑付生 通讯员 戚亚林, 文/大海
+    # bylines on a line of their own: □通讯员 张三 报道, 本报记者 李四 通讯员 王五, 文/大海,
+    # 文◎某区委组织部
     r"^[□■◆▲\s]*(?:本报|本台|本网)?(?:全媒体|融媒体|首席)?(?:记者|通讯员|见习记者|特约记者|特约通讯员)[\u4e00-\u9fff\s、，,]{1,30}(?:报道)?$",
-    r"^(?:文|图|文图|图文|撰文|摄影)\s*(?:[/|｜]|>{1,3}|[:：])\s*\S{1,20}(?:\s+\S{1,10}){0,3}$",
+    r"^(?:文|图|文图|图文|撰文|摄影)\s*(?:[/|｜◎]|>{1,3}|[:：])\s*\S{1,30}(?:\s+\S{1,10}){0,3}$",
     r"^(?:作者|撰稿|撰稿人|供稿|通讯员|记者|审稿人|审核人?|校对)\s*[:：]",
     r"^原文链接\s*[:：]",
     r"^(?:来源|来自|稿源|文章来源|信息来源|出处)\s*[:：]\s*\S{0,30}$",
@@ -106,8 +107,8 @@ RE_SPAM_WORD = re.compile("|".join(SPAM_WORDS), re.I)
 SPAM_LONG_LINE_HITS = 3
 SPAM_SHORT_LINE_CHARS = 80
 
-# Sign-off lines: editor credits close the article body (编辑 蔡义桂, [编辑:郭晋成],
-# (责任编辑:孙大航), 二审 黄修宇). A sign-off also ends the body: what follows is footer.
+# Sign-off lines: editor credits close the article body (编辑 张三, [编辑:李四],
+# (责任编辑:王五), 二审 赵六). A sign-off also ends the body: what follows is footer.
 RE_SIGNOFF = re.compile(
     r"^[\[【(（\s]*(?:责任编辑|责编|编辑|编审|初审|一审|二审|三审|终审|审核|审校|审签|校对|监制|值班编辑|网络编辑|"
     r"撰稿人|审稿人|编辑人|签发)(?:\s*[:：]\s*|\s+)\S{0,12}(?:\s*[\s,，、;；]\s*\S{1,12}){0,6}[\]】)）\s]*$"
@@ -159,11 +160,33 @@ RE_CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0002fa1f]")
 # Exact repeats of a line this long are scraper duplicates; shorter ones may be headings.
 DUPLICATE_MIN_CHARS = 12
 
-# Organisation sign-offs under the last paragraph: 余庆县子营街道党工委, 中共柘荣县委老干部局.
+# Endings of an organ's name: a credit under the article or after its headline
+# (某县委老干部局, 某街道党工委). ``corpus.meta`` reads headline credits with this table too.
+ORG_SUFFIXES = ("党工委", "党委", "工委", "委员会", "老干部局", "组织部", "宣传部", "关工委", "局", "办公室",
+                "中心", "支部", "总支")
+# Units that end a sign-off line but also end many headlines (和美社区, 放心办): sign-offs only.
+SIGNOFF_ONLY_SUFFIXES = ("办", "街道", "政府", "协会", "学校", "学院", "大学", "研究院", "研究所", "社区",
+                         "村委会", "居委会")
+# Organisation sign-offs under the last paragraph: 某县某街道党工委, 中共某县委老干部局.
 RE_ORG_SIGNOFF = re.compile(
-    r"^(?:中共)?[\u4e00-\u9fff（）()]{2,30}(?:党工委|党委|工委|委员会|老干部局|组织部|宣传部|关工委|局|办公室|办|中心|支部|总支|"
-    r"街道|政府|协会|学校|学院|大学|研究院|研究所|社区|村委会|居委会)(?:[、\s][\u4e00-\u9fff]{2,20})*$"
+    r"^(?:中共)?[\u4e00-\u9fff（）()]{2,30}(?:" + "|".join(ORG_SUFFIXES + SIGNOFF_ONLY_SUFFIXES) + ")"
+    r"(?:[、\s][\u4e00-\u9fff]{2,20})*$"
 )
-# Author names on a line of their own: 连平生 梁雅彬.
+# Author names on a line of their own: 张三 李四.
 RE_NAMES_LINE = re.compile(r"^[\u4e00-\u9fff]{2,4}(?:[\s、,，]+[\u4e00-\u9fff]{2,4}){1,5}$")
 SIGNOFF_MAX_CHARS = 30
+# Common surnames, less those that often begin an ordinary phrase (和, 安, 文): a short line of
+# words that all begin with one is a list of personal names (■张三 李四), not a headline.
+SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭"
+    "陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵钱严覃武戴莫孔汤温康施牛樊葛邢齐易乔伍庞颜倪"
+    "庄聂章鲁岳翟殷詹申欧耿兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍喻祁蒲房滕"
+    "屈饶牟艾尤阳穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景宫费卜冷晏席卫米柏宗瞿桂佟臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑"
+    "郎甄丛仲虞敖巩佘池查麻苑迟邝")
+# A line of names: this many short parts at least, or two or more parts that all begin with a surname.
+NAMES_LINE_MIN_PARTS = 3
+NAME_MAX_CHARS = 3
+# Row labels of a government disclosure table (索 引 号 …/2025-00012 主题分类 …): a line that
+# starts with one is a table row, never the headline (the 标题 row's value is read instead).
+DISCLOSURE_LABELS = ("索引号", "主题分类", "发文字号", "发文机关", "发布机构", "制发机构", "有效期限", "有效性",
+                     "成文日期", "公开方式", "公开范围", "公开时限", "信息分类", "组配分类")

@@ -170,10 +170,14 @@ def _is_trailing_signoff(line: Line) -> bool:
 
 
 def _pick_title(header: list[Line]) -> Line | None:
-    """The headline: the last title-shaped line before the first date/source line, else the
-    last title-shaped header line."""
+    """The headline: the value of a disclosure table's 标题 row; else the last title-shaped
+    line before the first date/source line, else the last title-shaped header line."""
+    for ln in header:
+        m = meta.RE_TITLE_ROW.match(ln.text) if ln.kind == "text" else None
+        if m and meta.looks_like_title(m.group("value")):
+            return replace(ln, text=m.group("value"), plain=ln.plain[m.start("value"):m.end("value")])
     first_meta = next((i for i, ln in enumerate(header) if ln.kind == "meta"), len(header))
-    # The headline follows the breadcrumb (网易首页 > 网易山东 > 正文); short lines further down
+    # The headline follows the breadcrumb (某易首页 > 某易河南 > 正文); short lines further down
     # are a lead-in poem or share buttons, not the headline.
     crumb = max((i for i, ln in enumerate(header[:first_meta]) if meta.is_breadcrumb(ln.plain)), default=None)
     if crumb is not None:
@@ -347,11 +351,11 @@ def article_from_text(id: str, text: str, url: str | None = None) -> Article:
     # The first body line as scraped, from the start of its raw line: cleaning deletes a leading
     # byline (广州日报讯 (记者…)) that names the source and the author.
     first_raw = _raw_line(text, lay.body[0])
-    # Image captions may stand above the dateline (紅網時刻常德2月3日訊 under two captions).
+    # Image captions may stand above the dateline (紅網時刻某市3月2日訊 under two captions).
     dateline = next((raw for raw in map(lambda ln: _raw_line(text, ln), lay.body[:DATELINE_MAX_LINE])
                      if meta.RE_PAPER_DATELINE.match(raw)), first_raw)
     # Lines below the header (body, skipped date lines, the top of the footer): a closing
-    # "(来源:中新网)" or 《人民日报》(2022年12月28日第15版) dates and sources the article.
+    # "(来源:中新网)" or 《人民日报》(2023年3月6日第7版) dates and sources the article.
     closing = [ln.text for ln in lay.lines[len(lay.header):len(lay.lines) - len(lay.footer) + CLOSING_FOOTER_LINES]]
     return Article(
         id=id, text=body, url=url, raw=text,

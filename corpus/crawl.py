@@ -65,7 +65,6 @@ RE_NUMBERED_PAGE = re.compile(r"^(?P<stem>.*/[\w-]*?)(?P<sep>[_-])(?P<n>\d{1,4})
 # TRS WCM, the CMS of many government portals, writes its pager in JavaScript:
 # createPageHTML(total, current, "index", "shtml") → index.shtml, index_1.shtml … index_{total-1}.shtml
 RE_TRS_PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*\d+\s*,\s*[\"']([\w-]+)[\"']\s*,\s*[\"'](\w+)[\"']")
-RE_COUNT_PAGE = re.compile(r"\bcountPage\s*=\s*(\d+)")
 RE_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 RE_FEED_ROOT = re.compile(rb"<(?:\w+:)?(rss|feed|urlset|sitemapindex|rdf:RDF)\b")
 

@@ -192,5 +192,8 @@ def _iter_warc(path: str) -> Iterator[Source]:
                              data=data, url=url or None, http_charset=match.group(1) if match else None)
     except ArchiveLoadFailed as exc:
         raise BadInput(f"not a readable WARC file after {pages} page(s): {str(exc).splitlines()[0]}") from None
-    except (OSError, EOFError, ValueError) as exc:
-        raise BadInput(f"WARC file broken off after {pages} page(s): {type(exc).__name__}") from None
+    except (OSError, EOFError, ValueError, AttributeError, KeyError, TypeError) as exc:
+        # warcio raises AttributeError/KeyError/TypeError on records missing required headers.
+        raise BadInput(f"WARC file broken after {pages} page(s): {type(exc).__name__}") from None
+    if pages == 0:
+        raise BadInput("no archived HTML pages (status 2xx, text/html) in this WARC file")

@@ -11,8 +11,8 @@ candidates when there are many articles and scores candidates by exact Jaccard, 
 always means the same thing whatever the index size.
 
 >>> idx = RepostIndex()
->>> idx.add("a", "近年来，麒麟区以创建全国城市基层党建示范市为抓手，着力构建老干部工作格局。")
->>> idx.find("近年來,麒麟區以創建全國城市基層黨建示範市為抓手,着力構建老幹部工作格局")[0]
+>>> idx.add("a", "近年来，示例县以银发志愿服务为抓手，组建志愿服务队十二支，着力构建为老服务格局。")
+>>> idx.find("近年來,示例縣以銀發志願服務為抓手,組建志願服務隊十二支,着力構建為老服務格局")[0]
 'a'
 """
 from __future__ import annotations

@@ -455,17 +455,6 @@ def save_fetch(db: sqlite_utils.Database, url: str, gen: int, record: dict,
         return [link for link in links if _queue(db, link, gen)]
 
 
-def fetch_counts(db: sqlite_utils.Database) -> dict[str, int]:
-    """Fetch log rows by status (``pending`` for not yet fetched in their generation)."""
-    out: dict[str, int] = {}
-    for status, n in db.execute(
-        "SELECT CASE WHEN fetched_gen IS NULL OR fetched_gen < queued_gen THEN 'pending' "
-        "ELSE CAST(status AS TEXT) END, COUNT(*) FROM fetch_log GROUP BY 1"
-    ):
-        out[status or "error"] = n
-    return out
-
-
 def requeue_failed(db: sqlite_utils.Database, gen: int) -> int:
     """Queue for ``gen`` the URLs whose last fetch failed for a passing reason (timeout, dropped
     connection, 429, 5xx), so a new crawl retries them; returns how many."""

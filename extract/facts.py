@@ -13,6 +13,7 @@ unit (``data/units.tsv``); the year from the sentence or its reporting period.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -49,12 +50,12 @@ RE_TIME_FRAME = re.compile(
     r"截至|截止|目前|至今|现有|近[0-9一二两三四五六七八九十]+年|多年来|近年|今年|去年|每年|年均|此前"
 )
 RE_SUMMARY = re.compile(r"\s*(摘要|内容摘要|导读)[:：]")
-# N个镇…分别成立离退休干部党支部: the counted units each set up a branch (corpus README).
+# N个乡镇…分别组建退休干部党支部: the counted units each set up a branch (corpus README).
 RE_EACH_BRANCH = re.compile(
     r"^[^，,。；;：:]{0,30}?(?:分别|各自|均)(?:成立|建立|组建|设立)了?[^，,。；;]{0,12}?"
     r"(?:党支部|党组织|党小组|党总支|党工委|党委)"
 )
-# 16地市、126县市区成立了离退休干部党工委: counted units opening the clause set up branches
+# 9地市、85县市区成立了老干部党工委: counted units opening the clause set up branches
 # themselves, with or without 分别 (not 在12家企业中建立党组织, where they host one).
 RE_CLAUSE_HEAD = re.compile(r"[，,；;：:。！？!]")
 RE_HOST_BEFORE = re.compile(r"[在为帮给向对从]|助推|指导")
@@ -64,22 +65,20 @@ RE_OWN_BRANCH = re.compile(
 )
 # 由…8名村民组建/组成: the people make up the team, so they are its members.
 RE_MEMBERS_OF = re.compile(r"^[^，,。；;]{0,12}?(?:组建|组成|共同组建)")
-# A residential place as the topic of a sentence: what follows counts its population.
-RE_RESIDENCE = re.compile(r"(?:社区|小区|大院|家属院|院落|村)(?!委|党|书记|干部|两委|居委|支部)")
 RE_ORGANISATION = re.compile(r"支部|党委|党组织|党总支|党小组|队|团|协会|委员会|中心|站|室")
-# Words a population statement is made of (光华大院现有居民住户1133人，退休老干部330人):
-# existence, location and the states residents are in. Any other verb or a preposition
-# (为282名退役军人提供服务, 帮扶困难群众120户) means the people take part in work.
-BACKGROUND_WORDS = frozenset(
-    "有 现有 共有 约有 居住 现居住 住 住着 居住着 位于 地处 成立 成立于 于 辖 下辖 总 其中 "
-    "退休 离休 在职 退役 常住 流动 留守 独居 空巢 登记 户籍".split()
-)
-# Verbs naming a state people are in, used as modifiers (退休党员, 留守儿童, 在职干部).
-STATE_MODIFIERS = frozenset("退休 离休 在职 退役 离职 留守 独居 空巢 失能 失独 失学 困难 驻村 下沉 报到".split())
+# A subject longer than this many Chinese characters has swallowed its clause (scraped text
+# without punctuation): the head noun is kept, the words before it dropped.
+MAX_SUBJECT_CJK = 12
+RE_CJK = re.compile(r"[\u4e00-\u9fff]")
+# Characters a subject can hold besides word characters; any other symbol (emoji, …, ★)
+# ends the clause like punctuation.
+SUBJECT_SYMBOLS = set(QUOTES + "·・-－+＋%％.．&/—~～")
+# The last character of a predicate that says what its subject grew to (发展到, 增至, 达).
+RESULT_ENDINGS = ("到", "至", "为", "达")
 RE_LIST_GAP = re.compile(r"[、和及]?[^，,；;。、]{0,8}")
 # Verbs whose object is the people served (惠及700多万人次, 服务群众3000人次).
 RE_BENEFIT_BEFORE = re.compile(r"(?:惠及|受益|覆盖|辐射|服务|帮助|帮扶|救助|受惠)$")
-# 由19个分团组成的艺术团: the number counts the noun before the relative verb.
+# 由12个分队组成的合唱团: the number counts the noun before the relative verb.
 MEMBER_VERBS = frozenset("组成 组建 构成".split())
 # Units that measure size, not work: 占地23310平方米 is `other` whatever the subject.
 MEASURE_KINDS = ("area", "length", "weight")
@@ -90,6 +89,55 @@ def metric_keywords() -> dict[str, str]:
     """keyword → metric from ``data/metrics.tsv`` (simplified; the head noun decides)."""
     with open(DATA / "metrics.tsv", encoding="utf-8", newline="") as f:
         return {r["keyword"]: r["metric"] for r in csv.DictReader(f, delimiter="\t")}
+
+
+@lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=1)
+def _fallback_subjects() -> dict[str, str]:
+    with open(DATA / "fallback_subjects.tsv", encoding="utf-8", newline="") as f:
+        return {r["key"]: r["subject"] for r in csv.DictReader(f, delimiter="\t")}
+
+
+def fallback_subject(metric: str, unit: str | None) -> str:
+    """A generic subject for a figure whose sentence names no counted thing (``data/
+    fallback_subjects.tsv``): every fact has a subject, as the gold format requires.
+
+    >>> fallback_subject("funds", "元"), fallback_subject("other", "亩"), fallback_subject("other", "条")
+    ('资金', '面积', '数量')
+    """
+    table = _fallback_subjects()
+    return table.get(f"metric:{metric}") or table.get(f"unit:{unit}") or "数量"
+
+
+def population_words() -> dict[str, frozenset[str]]:
+    """role → words, from ``data/population_words.tsv``.
+
+    ``place``: residential places (社区, 大院) whose sentence may state a population, unless a
+    ``not_place_after`` word follows (社区党委); ``background``: what a population statement
+    is made of (某大院现有住户900户，退休干部210人) — any other verb or a preposition
+    (为150名退役军人提供服务) means the people take part in work; ``state``: state verbs
+    that modify people (退休党员, 留守儿童).
+    """
+    out: dict[str, set[str]] = {}
+    with open(DATA / "population_words.tsv", encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            out.setdefault(r["role"], set()).add(r["word"])
+    return {role: frozenset(words) for role, words in out.items()}
+
+
+@lru_cache(maxsize=1)
+def _residence_re() -> re.Pattern:
+    """A residential place as the topic of a sentence: what follows counts its population."""
+    def alt(role: str) -> str:
+        return "|".join(map(re.escape, sorted(population_words()[role], key=len, reverse=True)))
+    return re.compile(f"(?:{alt('place')})(?!{alt('not_place_after')})")
+
+
+@lru_cache(maxsize=1)
+def time_words() -> frozenset[str]:
+    """Time adverbials (前不久, 近日) from ``data/time_words.tsv``: they end a noun phrase."""
+    with open(DATA / "time_words.tsv", encoding="utf-8", newline="") as f:
+        return frozenset(r["word"] for r in csv.DictReader(f, delimiter="\t"))
 
 
 @lru_cache(maxsize=1)
@@ -169,7 +217,7 @@ def extract_facts(article: Article) -> list[Fact]:
             population_at = q.start
         facts.append(Fact(
             start=q.start, end=q.end, span=text[q.start:q.end], value=value, unit=unit,
-            approx=q.approx, subject=subject, metric=metric,
+            approx=q.approx, subject=subject or fallback_subject(metric, unit), metric=metric,
             year=years[i], sentence=text[slice(*sentence_window(text, s.start, s.end, q.start, q.end))].strip(),
         ))
         prev_end = q.end
@@ -182,8 +230,8 @@ def _is_population(plain: str, sent_start: int, q: Quantity, subject: str | None
     """True when ``q`` counts the residents of a place the sentence describes: background,
     not work (corpus README: population figures are ``other``).
 
-    ``东港社区成立于2020年，现有居民11197人，其中退役老兵198人`` → both True;
-    ``社区为282名退役军人提供服务`` → False (a preposition: they are served).
+    ``某社区建于2019年，现有居民8600人，其中退役军人140人`` → both True;
+    ``社区为150名退役军人提供服务`` → False (a preposition: they are served).
     Party members keep their metric (``社区现有党员56名``), and so do team members
     (``社区有一支由12名老兵组成的服务队``).
     """
@@ -191,7 +239,7 @@ def _is_population(plain: str, sent_start: int, q: Quantity, subject: str | None
             or subject and "党员" in subject:
         return False
     before = plain[sent_start:q.start]
-    places = list(RE_RESIDENCE.finditer(before))
+    places = list(_residence_re().finditer(before))
     if not places:
         return False
     between = before[places[-1].end():]
@@ -207,7 +255,7 @@ def _is_population(plain: str, sent_start: int, q: Quantity, subject: str | None
     tags = word_tags()
     for word, _, _ in tokenize(between):
         tag = tags.get(word) or "x"
-        if word not in BACKGROUND_WORDS and tag.startswith(("v", "p")) and not tag.startswith("vn"):
+        if word not in population_words()["background"] and tag.startswith(("v", "p")) and not tag.startswith("vn"):
             return False
     return True
 
@@ -224,15 +272,33 @@ def _in_summary(plain: str, s: Sentence) -> bool:
     return bool(RE_SUMMARY.match(plain, line_start))
 
 
+# A table header over a count: a short label naming what is counted, then 数 (党员人数).
+RE_TABLE_CELL = re.compile(r"(?m)^[ \t　]*([\u4e00-\u9fff]{1,10}数)[ \t　]*\n\s*([0-9]{1,6})[ \t　]*$")
+RE_COUNT_SUFFIX = re.compile(r"(?:人数|数量|总数|次数|数)$")
+
+
 def _table_cells(plain: str, found: list[Quantity]) -> list[Quantity]:
-    """A paragraph that is only a number under a header ending in 数 (党员人数 / 82)."""
+    """A paragraph that is only a number under a header ending in 数 (党员人数 / 82).
+
+    The label must end in a keyword of ``data/metrics.tsv``: page furniture (浏览次数,
+    阅读数, 第1页) names nothing the article reports.
+    """
     out = []
-    for m in re.finditer(r"(?m)^([^\n]*数)\s*\n\s*([0-9]{1,6})\s*$", plain):
-        header = m.group(1).strip()
+    for m in RE_TABLE_CELL.finditer(plain):
+        header = m.group(1)
+        noun = RE_COUNT_SUFFIX.sub("", header)
+        if not _ends_with_keyword(noun):
+            continue
         unit = "人" if "人" in header else "个"
         out.append(Quantity(m.start(2), m.end(2), m.group(2), int(m.group(2)), unit, "exact",
-                            "cell:" + re.sub(r"(人数|数量|总数|数)$", "", header)))
+                            "cell:" + noun))
     return out
+
+
+def _ends_with_keyword(phrase: str) -> bool:
+    """True when ``phrase`` ends in a keyword of ``data/metrics.tsv`` (党员, 志愿服务队)."""
+    keywords = metric_keywords()
+    return any(phrase[len(phrase) - n:] in keywords for n in _keyword_lengths() if n <= len(phrase))
 
 
 def _implied_unit(before: str) -> str:
@@ -294,14 +360,14 @@ def find_subject(plain: str, q: Quantity, left_bound: int, sent_end: int) -> str
     def left_empty() -> bool:
         # A lone verb before the number (促成12个建“站”申报) does not name the counted thing.
         if plain[q.start - 1:q.start] == "的":
-            return True   # 报到的8名在职党员: the clause before only describes them
+            return True   # 报到的6名在职党员: the clause before only describes them
         found = left()
         return not found or word_tags().get(found, "").startswith("v") and found in _words(found)
 
     if not q.unit:               # 租金超40万/年, 管理人口约21万: the subject comes first
         right = _right_subject(plain, q, sent_end, left_empty)
         if right and plain.startswith(right, q.end):
-            return right         # 录入12.3万常住人口数据: a noun glued to the number
+            return right         # 录入5.6万常住人口数据: a noun glued to the number
         return left() or right
     if q.kind == "money" and not left_empty():
         return left()            # 投资60亿欧元建设工厂: what follows money is its purpose
@@ -319,15 +385,20 @@ def _clause(plain: str, start: int, end: int, step: int) -> str:
         while start < end and plain[start] in SPACES:
             start += 1
         i = start
-        while i < end and plain[i] not in CLAUSE_BREAKS:
+        while i < end and not _breaks_clause(plain[i]):
             i += 1
         return plain[start:i]
     while start > end and plain[start - 1] in SPACES:
         start -= 1
     i = start
-    while i > end and plain[i - 1] not in CLAUSE_BREAKS:
+    while i > end and not _breaks_clause(plain[i - 1]):
         i -= 1
     return plain[i:start]
+
+
+def _breaks_clause(ch: str) -> bool:
+    """Punctuation, and symbols no name is written with (emoji, ……, ★)."""
+    return ch in CLAUSE_BREAKS or not (ch.isalnum() or ch == "_" or ch in SUBJECT_SYMBOLS)
 
 
 def _tagged(fragment: str) -> list[tuple[str, str]]:
@@ -336,6 +407,8 @@ def _tagged(fragment: str) -> list[tuple[str, str]]:
     for word, _, _ in tokenize(fragment):
         if word in QUOTES or all(c in QUOTES for c in word):
             out.append((word, "quote"))
+        elif word in time_words():
+            out.append((word, "t"))     # 前不久 is tagged i (idiom) by jieba: a time word here
         else:
             out.append((word, tags.get(word) or "x"))
     for i in range(len(out) - 1):
@@ -355,8 +428,16 @@ def _is_break(word: str, tag: str) -> bool:
 
 
 def _join(tokens: list[tuple[str, str]]) -> str:
-    s = "".join(w for w, _ in tokens)
-    return s.strip(QUOTES + " ")
+    """The tokens' text without edge quotes, but a quoted name inside stays whole
+    (“五星”示范岗 keeps its opening mark)."""
+    s = "".join(w for w, _ in tokens).strip(QUOTES + " ")
+    close = s.find("”")
+    if close >= 0 and "“" not in s[:close]:
+        s = "“" + s
+    open_ = s.rfind("“")
+    if open_ >= 0 and "”" not in s[open_:]:
+        s += "”"
+    return s
 
 
 def _runs(tokens: list[tuple[str, str]]) -> list[tuple[int, list[tuple[str, str]]]]:
@@ -383,18 +464,19 @@ def _right_subject(plain: str, q: Quantity, sent_end: int,
     fragment = _clause(plain, q.end, sent_end, +1)
     if not fragment or q.kind == "ratio" and not fragment.startswith("的"):
         return None
-    quoted = re.match(r"“([^”]{1,12})”", fragment)
+    quoted = re.match(r"“([^”]{1,20})”", fragment)
     tokens = _tagged(fragment)
     lead = 0
     while lead < len(tokens) and tokens[lead][1] == "quote":
         lead += 1
     if lead >= len(tokens):
         return None
-    if quoted and not _is_noun(*tokens[lead]):
+    if quoted and (not _is_noun(*tokens[lead]) or any(_is_break(*t) for t in _tagged(quoted.group(1)))):
+        # “手把手教居民用手机”活动: a quoted name with a verb inside is named whole
         rest = _runs(_tagged(fragment[quoted.end():]))
         tail = _join(rest[0][1]) if rest and rest[0][0] == 0 else ""
         return quoted.group(1) + tail
-    if tokens[lead][0] in STATE_MODIFIERS and lead + 1 < len(tokens) and _is_noun(*tokens[lead + 1]):
+    if tokens[lead][0] in population_words()["state"] and lead + 1 < len(tokens) and _is_noun(*tokens[lead + 1]):
         runs = _runs(tokens[lead + 1:])   # 三位退休农技专家: a state verb modifies the noun
         if runs and runs[0][0] == 0:
             return tokens[lead][0] + _join(runs[0][1])
@@ -410,7 +492,7 @@ def _right_subject(plain: str, q: Quantity, sent_end: int,
         while lead < len(tokens) and tokens[lead][0] in EDGE_WORDS:
             lead += 1
         tokens = tokens[lead:]
-        runs = _runs(tokens)     # 4个党建网格15个治理区域: nothing before, so the modifier verb is part
+        runs = _runs(tokens)     # 3个党建网格12个治理片区: nothing before, so the modifier verb is part
         return _join(tokens[:runs[0][0] + len(runs[0][1])]) if runs else None
     words = [w for w, _ in tokens]
     if "的" in words:
@@ -418,7 +500,7 @@ def _right_subject(plain: str, q: Quantity, sent_end: int,
         before, after = tokens[:k], tokens[k + 1:]
         head = [t for t in before if t[1] != "quote"]
         if head and head[-1][0] in MEMBER_VERBS:
-            runs = _runs(before[:-1])      # 由19个分团组成的艺术团 → 分团
+            runs = _runs(before[:-1])      # 由12个分队组成的合唱团 → 分队
             if runs and runs[0][0] == lead:
                 return _join(runs[0][1]) or None
         if not head or not _is_noun(*head[-1]) or head[-1][1] in ("m", "q"):
@@ -427,7 +509,7 @@ def _right_subject(plain: str, q: Quantity, sent_end: int,
                 return _join(runs[0][1]) or None
             first = _runs(before)
             if not (first and first[0][0] == lead):
-                return None      # 28条线路所覆盖的: else the noun before the relative clause
+                return None      # 12条线路所经过的: else the noun before the relative clause
         tokens = before
     runs = _runs(tokens)
     if not runs:
@@ -465,7 +547,8 @@ def _left_phrase(tokens: list[tuple[str, str]]) -> str | None:
     copula = [i for i, (w, _) in enumerate(tokens[:-1]) if w == "是"]
     if copula:
         tokens = tokens[copula[-1] + 1:]   # 计划是出演60场: what 是 introduces is counted
-    while tokens and (tokens[-1][0] in EDGE_WORDS or tokens[-1][1].startswith(("d", "p", "r", "u", "c"))):
+    tokens = _before_predicate(tokens)
+    while tokens and (tokens[-1][0] in EDGE_WORDS or tokens[-1][1].startswith(("d", "p", "r", "u", "c", "t"))):
         tokens = tokens[:-1]
     while tokens and (tokens[0][0] in EDGE_WORDS or tokens[0][1].startswith(("t", "r", "p", "d", "f", "c", "u"))):
         tokens = tokens[1:]
@@ -474,22 +557,60 @@ def _left_phrase(tokens: list[tuple[str, str]]) -> str | None:
     cut = 0
     for i, (w, t) in enumerate(tokens[:-1]):
         if (t.startswith("v") and not t.startswith("vn") or w in EXISTENCE_WORDS) \
-                and any(_is_noun(*x) for x in tokens[i + 1:]):
-            cut = i + 1
+                and any(_is_noun(*x) for x in tokens[i + 1:]) or w in time_words():
+            cut = i + 1   # 到目前为止已宣讲: what comes after a time word
     phrase = tokens[cut:]
     if cut == 0 and len(phrase) > 1 and all(t.startswith("v") for _, t in phrase if t != "quote"):
         phrase = phrase[1:]   # 开展走访慰问 → 走访慰问
-    trail = len(phrase)
-    while trail and phrase[trail - 1][1].startswith("v") and not phrase[trail - 1][1].startswith("vn"):
+    phrase = _whole_quotes(tokens, len(tokens) - len(phrase))
+    trail, verbs = len(phrase), 0
+    while trail and (phrase[trail - 1][1].startswith("v") and not phrase[trail - 1][1].startswith("vn")
+                     or verbs and phrase[trail - 1][0] in EDGE_WORDS):
+        verbs += phrase[trail - 1][0] not in EDGE_WORDS
         trail -= 1
-    if trail and len(phrase) - trail >= 2:
+    while trail < len(phrase) and phrase[trail][0] in EDGE_WORDS:
+        trail += 1   # 每年进行各类搜救: the determiners between the verbs are skipped
+    if trail and verbs >= 2:
         phrase = phrase[trail + 1:]   # 救援中心每年开展搜救80多次 → 搜救: the action is counted
     while phrase and phrase[0][0] in EDGE_WORDS:
         phrase = phrase[1:]
+    while len(phrase) > 1 and len(RE_CJK.findall(_join(phrase))) > MAX_SUBJECT_CJK:
+        phrase = phrase[1:]   # the head noun is last: words before it go first
     subject = _join(phrase)
     if len(subject) > 2 and subject.endswith("数") and _head_metric(subject[:-1]):
         subject = subject[:-1]   # 退休党员数达1824名: the count's noun, not "number of"
-    return subject or None
+    return subject if RE_CJK.search(subject) else None   # 2024年底近1500人: no noun at all
+
+
+def _before_predicate(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``护河队已发展到`` → ``护河队``: an adverb or time word followed by nothing but verbs
+    and adjectives that end in 到/至/为/达 says what the noun before it grew to
+    (``活动共惠及``: the people reached are counted, the verb stays)."""
+    if not tokens or not tokens[-1][0].endswith(RESULT_ENDINGS):
+        return tokens
+    for i, (word, tag) in enumerate(tokens):
+        if i and (tag.startswith(("d", "t")) or word in time_words()) \
+                and any(_is_noun(*t) for t in tokens[:i]) \
+                and all(t.startswith(("v", "a", "d", "p", "u")) for _, t in tokens[i + 1:]):
+            return tokens[:i]
+    return tokens
+
+
+def _whole_quotes(tokens: list[tuple[str, str]], start: int) -> list[tuple[str, str]]:
+    """``tokens[start:]``, moved back to the opening mark when it begins inside a quoted name
+    (“助老帮扶”服务队), or past the closing mark when the opening one is not in the clause."""
+    phrase = tokens[start:]
+    text = "".join(w for w, _ in phrase)
+    close = text.find("”")
+    if close < 0 or "“" in text[:close]:
+        return phrase
+    for i in range(start - 1, -1, -1):
+        if "“" in tokens[i][0]:
+            return tokens[i:]
+    for i, (word, _) in enumerate(phrase):
+        if "”" in word:
+            return phrase[i + 1:] or phrase
+    return phrase
 
 
 def decide_metric(subject: str | None, unit: str, q: Quantity, before: str, after: str = "",
@@ -497,7 +618,7 @@ def decide_metric(subject: str | None, unit: str, q: Quantity, before: str, afte
     """One of the twelve metrics: money → funds, % → ratio, else the subject's head keyword,
     the clause's keyword, then the unit's default (``data/units.tsv``).
 
-    ``after`` is the rest of the sentence: ``7个镇分别成立离退休干部党支部`` → branches,
+    ``after`` is the rest of the sentence: ``5个乡镇分别组建退休干部党支部`` → branches,
     ``由8名村民组建`` → participants. ``sentence_before`` is the sentence up to the figure:
     ``在27家企业、63家社会组织建立党组织`` hosts branches for every listed count."""
     host_clause = RE_CLAUSE_HEAD.split(before if sentence_before is None else sentence_before)[-1]
@@ -526,8 +647,8 @@ def decide_metric(subject: str | None, unit: str, q: Quantity, before: str, afte
         return default
     if kind == "count" and q.unit not in ("个", "") and found in ("participants", "beneficiaries"):
         return default   # 15所会员校, 8类…人员: the unit counts places or kinds, not people
-    if kind in ("item", "case") and found in ("participants", "beneficiaries"):
-        return default   # 追回被盗摩托车1辆: things counted by their measure word are never people
+    if kind in ("item", "case") and found in ("participants", "beneficiaries", "teams", "branches"):
+        return default   # 找回被盗电动车3辆: things counted by a measure word are never people or groups
     if kind == "event" and found in ("venues", "teams", "branches"):
         return default   # 救援中心每年搜救200多次: who acts, counted in sessions
     if kind == "person" and found == "beneficiaries" and RE_MEMBERS_OF.match(after):
@@ -537,7 +658,7 @@ def decide_metric(subject: str | None, unit: str, q: Quantity, before: str, afte
         return default
     if kind == "event" and (found == "other" or found == "participants" and subject
                             and _head_metric(subject[-2:]) != found):
-        return default   # 离退休干部助力基层治理13场: people doing something, counted in sessions
+        return default   # 退休干部助力社区治理21场: people doing something, counted in sessions
     return found
 
 

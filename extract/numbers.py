@@ -84,6 +84,12 @@ def nouns_not_units() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def tenth_idioms() -> tuple[str, ...]:
+    """Set phrases with a numeral before 成 that are not shares (一成不变, 十成把握)."""
+    return tuple(r["word"] for r in _read_tsv("tenth_idioms.tsv"))
+
+
+@lru_cache(maxsize=1)
 def _nouns_re() -> re.Pattern:
     return re.compile("|".join(re.escape(w) for w in sorted(nouns_not_units(), key=len, reverse=True)))
 
@@ -92,7 +98,8 @@ def _nouns_re() -> re.Pattern:
 def _quantity_re() -> re.Pattern:
     unit_alt = "|".join(re.escape(u) for u in sorted(units(), key=len, reverse=True))
     return re.compile(
-        rf"(?P<pre>{RE_PRE})?"
+        # A qualifier may also stand apart from an Arabic number in typeset text (近 300 人次).
+        rf"(?:(?P<pre>{RE_PRE})(?:{RE_GAP}(?=[0-9０-９]))?)?"
         rf"(?P<num>{RE_ARABIC}|{RE_CN})"
         rf"(?:(?P<range>至|到|-|—|–|~|～)(?P<num2>{RE_ARABIC}|{RE_CN}))?"
         # Typeset text puts a space between number and measure word (27 家, 260 余名).
@@ -109,8 +116,13 @@ RE_PERCENT = re.compile(
     rf"(?P<pre>{RE_PRE})?(?:(?P<num>{RE_ARABIC})(?P<mid>多)?[%％]"
     rf"|百分之(?P<cn>{RE_ARABIC}|[{CN_CHARS}点]+)"
     r"|(?P<den>[二三四五六七八九十百]+)分之(?P<share>[一二三四五六七八九]+)(?![十百千万])"
-    r"|(?P<tenth>[一二两三四五六七八九十]|[0-9])成(?!员|立|效|果|绩|为|功|熟|长|本|立|就|果|型|交|都|了))"
+    r"|(?P<tenth>[一二两三四五六七八九十]|[0-9])成)"
     rf"(?P<tail>以上|左右)?"
+)
+# Words before N成 that make it a share (占三成, 提高两成, 约七成); N成 followed by a word
+# that starts with 成 (三成为, 八成员) is a share only after one of these.
+RE_SHARE_BEFORE = re.compile(
+    r"(?:占|达|约|近|超|逾|有|仅|只|不足|不到|提高|提升|增长|增加|上升|下降|降低|减少)[^，,。；;：:！？\n]{0,3}$"
 )
 # A word share (约占一半 → 50 %, about): the 占 is part of the span as annotated.
 RE_HALF = re.compile(r"(?P<pre>约|近|超过|超)?占(?P<half>一半|半数)")
@@ -129,10 +141,10 @@ RE_PARAMETER_AFTER = re.compile(r"[ \u00a0]?(?:的?规模|的标准)")
 # A limit a rule sets (出资比例不得超过20%, 每月不少于2次), not a reported figure.
 RE_LIMIT_BEFORE = re.compile(r"(?:不得|不能|不应|不|最多|最少)(?:超过|超出|高于|低于|少于|多于|大于|小于)$")
 # A lone Chinese numeral closing a list (甲、乙等三个清单) or listed beside written counts
-# (7个镇、一个街道办事处和16个部门) is a count, not a slogan.
+# (5个村、一个社区和8个部门) is a count, not a slogan.
 # …等四个板块: parts of a structure, not things set up (corpus README, named structures).
 PART_NOUNS = ("板块", "模块", "方面", "领域", "维度", "环节", "部分", "层级", "类别")
-# Parts of a framework are never counts of work, whatever the numeral (围绕…6个方面明确了38项标准).
+# Parts of a framework are never counts of work, whatever the numeral (围绕…4个方面制定了20项标准).
 STRUCTURE_PARTS = ("板块", "模块", "方面", "维度", "环节", "层级")
 BUILDING_UNITS = ("栋", "幢")
 ADDRESS_BEFORE = ("期", "区", "苑", "园", "院", "座", "号")
@@ -295,7 +307,7 @@ def _declined(text: str, m: re.Match, unit: Unit | None) -> bool:
     if unit is not None and text.startswith(STRUCTURE_PARTS, m.end()):
         return True
     if unit is not None and unit.surface in BUILDING_UNITS and before.endswith(ADDRESS_BEFORE):
-        return True   # 小区一期5栋居民楼前: a building number in an address
+        return True   # 某小区二期3栋楼下: a building number in an address
     if m.group("range"):
         low = _number(num)
         high = _number(m.group("num2"))
@@ -391,9 +403,10 @@ def _percent(text: str, m: re.Match) -> Quantity | None:
     if m.group("den"):
         # 五分之一 → 20 %: a fraction is a share like 百分之二十 (corpus README, ratios)
         den, share = _number(m.group("den")), _number(m.group("share"))
-        value = None if not den or share is None or share >= den else share * 100 / den
+        # Two decimals, as a share is written (三分之一 → 33.33 %).
+        value = None if not den or share is None or share >= den else round(share * 100 / den, 2)
     elif m.group("tenth"):
-        if m.start() and text[m.start() - 1] in CN_CHARS + "第":
+        if m.start() and text[m.start() - 1] in CN_CHARS + "第" or not _is_tenth_share(text, m):
             return None
         value = _number(m.group("tenth"))
         value = None if value is None else value * 10
@@ -407,6 +420,28 @@ def _percent(text: str, m: re.Match) -> Quantity | None:
             approx = QUALIFIER_APPROX.get(m.group(g), approx)
             break
     return Quantity(m.start(), m.end(), m.group(), _tidy(value), "%", approx, "ratio")
+
+
+def _is_tenth_share(text: str, m: re.Match) -> bool:
+    """``超八成党员``, ``六成老人``, ``占三成``: N成 as tenths; not in set phrases
+    (``一成不变``, ``十成把握``, ``data/tenth_idioms.tsv``) nor where 成 begins a word
+    (``三成为``, ``五成员``) unless a share word stands before it."""
+    at = m.start("tenth")
+    if text.startswith(tenth_idioms(), at):
+        return False
+    if m.group("pre") or m.group("tail"):
+        return True
+    if RE_SHARE_BEFORE.search(text, max(0, m.start() - 6), m.start()):
+        return True
+    cheng = m.end("tenth")
+    return not _starts_word(text[cheng:cheng + 2])
+
+
+def _starts_word(pair: str) -> bool:
+    """True when ``pair`` is a word of the segmenter's dictionary (成员, 成立, 支部)."""
+    from extract.segment import make_tokenizer   # the dictionary loads only when needed
+
+    return len(pair) == 2 and bool(make_tokenizer().FREQ.get(pair))
 
 
 def _quantity(text: str, m: re.Match) -> Quantity | None:

@@ -57,6 +57,10 @@ RE_LINE = re.compile(r"[^\n]+")
 # unit; a town's short form before an institution word names a local school or clinic (代市小学),
 # which does not make the article about that town.
 RE_ESTATE_AFTER = re.compile(r"(?:小区|花园|家园|新村|公寓|大厦|山庄|苑|社区|村|居委会|嘎查)")
+# Likewise a province's, city's or county's short form before a street word names a street
+# (某市的青岛路, 长沙街), wherever the article is; a town's short form before 街 is the town
+# itself (某区李庄街 for 李庄街道). 街道 is a town suffix; 道路/道德, 路径/路线 are ordinary words.
+RE_STREET_AFTER = re.compile(r"(?:大街|大道|路(?![径线])|街(?![道区头])|巷|道(?![路德理]))")
 # A place right after these words is where people come from or go to (来自北京的党员, 赴延安学习),
 # not the place the article reports on.
 RE_ORIGIN_BEFORE = re.compile(r"(?:来自|来源于|祖籍|原籍|籍贯|老家|出生于|生于|远赴|前往|赴)$")
@@ -191,16 +195,25 @@ def drop_quoted_aliases(line: str, match: NameMatch) -> NameMatch:
 
 
 def drop_named_things(line: str, match: NameMatch) -> NameMatch:
-    """A short form that begins an estate's name (龙湾小区) or a town's short form that begins an
-    institution's (代市小学) does not name the unit."""
+    """A short form that begins an estate's or a street's name (龙湾小区, 青岛路) or a town's short
+    form that begins an institution's (代市小学) does not name the unit."""
     after = line[match.end:match.end + 3]
     estate = bool(RE_ESTATE_AFTER.match(after))
+    street = bool(RE_STREET_AFTER.match(after))
     institution = bool(RE_INSTITUTION_AFTER.match(after))
-    if not (estate or institution):
+    if not (estate or street or institution):
         return match
-    kept = tuple(c if not c.alias or estate is False and c.division.level < 3
-                 else None if estate else parent_reading(c) for c in match.candidates)
-    kept = tuple(c for c in kept if c is not None)
+
+    def reading(c: Candidate) -> Candidate | None:
+        if not c.alias:
+            return c
+        if estate:
+            return None
+        if c.division.level >= 3:   # a town's short form
+            return parent_reading(c) if institution else c
+        return None if street else c
+
+    kept = tuple(r for r in map(reading, match.candidates) if r is not None)
     return match if kept == match.candidates else NameMatch(match.start, match.end, match.surface, kept)
 
 

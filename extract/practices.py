@@ -22,7 +22,8 @@ How practices are found (conventions in ``shared/corpus/README.md``, "Practices 
 
 Named methods are quoted names judged by shape and frame (``practice_method_cues.tsv``):
 numbered (“三个不放松”), lists (“请进来、走出去”), followed by 工作法/机制/品牌/工程…, or led by
-打造/实施/探索…; national formulas, apps, teams, venues and people are left out.
+打造/实施/探索… (after 服务/活动/平台…, which follow almost any quoted phrase, a lead verb is needed
+too); national formulas, apps, teams, venues and people are left out.
 """
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ RANK_INNER = 60      # run-in heading inside a paragraph opened by one: 党建�
 
 CN_DIGITS = "一二三四五六七八九十"
 MAX_HEADING = 26     # a run-in heading longer than this is prose
-MAX_LINE_HEADING = 30      # two phrases: 推进“党建+”引领,打造基层社区党建新标杆
+MAX_LINE_HEADING = 30      # two phrases: 深化“组织+”联建,打造城乡治理新样板
 MAX_LINE_PHRASE = 20       # one phrase; longer single-phrase lines are mostly photo captions
 MIN_BODY_PARAGRAPH = 40  # a paragraph this long is body text, not a heading or furniture
 MAX_TITLE = 30
@@ -78,7 +79,7 @@ KIND_RANK = {
     "digit_paren": RANK_DIGIT_PAREN, "is": RANK_IS, "ordinal": RANK_IS,
 }
 # Where a marked heading stops: sentence or clause end; a space ends a heading written
-# inline without punctuation (一、背景动因 实施“双融双助”工程…).
+# inline without punctuation (一、工作背景 推行“三联三帮”计划…).
 RE_HEAD_END = re.compile(r"[。；;：:！!？?\n]|\s(?=\S)")
 # In hard-wrapped text (PDF dumps) a space is a line break inside a sentence, not a heading end.
 RE_HEAD_END_WRAPPED = re.compile(r"[。；;：:！!？?\n]")
@@ -116,7 +117,7 @@ RE_LOOSE_PINYIN = re.compile(
 MASK = "\ue000"
 # A heading flattened into a paragraph whose line breaks became spaces: after a sentence end,
 # one or two short unpunctuated phrases, then a space or line end before the body
-# (…握手言和。 党建引领 军民融合拉紧近邻线 陈燕是…).
+# (…矛盾得到化解。 多方联动 邻里互助暖人心 老王是…).
 RE_FLAT_HEADING = re.compile(
     r"(?<=[。！!？?”])[ \u3000]+(?P<head>[^\s。！!？?，,；;：:、]{2,16}(?:[ \u3000][^\s。！!？?，,；;：:、]{2,16})?)"
     r"(?=[ \u3000]+\S|[ \u3000]*$)",
@@ -130,7 +131,7 @@ RE_DASH_BREAK = re.compile(r"^([^\n]{2,12}——)\n(?=[^\n]{2,16}\n)", re.M)
 # others follow a semicolon; three or more make a list (one or two are prose).
 RE_LEAD_CLAUSE = re.compile(r"(?:^|(?<=[。；;！!]))(?P<head>(?:以|用|靠|借)“[^”\n]{2,10}”)[，,]", re.M)
 MIN_LEAD_CLAUSES = 3
-# A run-in heading naming a thing and glossing it after a dash: 一幅图——社区党建电子地图。
+# A run-in heading naming a thing and glossing it after a dash: 一张表——小区服务需求清单。
 RE_DASH_HEADING = re.compile(r"[^\s，,。；;：:！!？?]{2,8}——[^\s，,。；;：:！!？?—]{2,16}")
 
 
@@ -184,7 +185,7 @@ def paragraphs(plain: str) -> list[tuple[int, int]]:
 
 
 def looks_like_heading(s: str, cues: Cues, limit: int = MAX_HEADING) -> bool:
-    """A short phrase written as a heading: 聚焦组织设置,提升支部向心力 yes, 老党员刘桂琴是其中一员 no."""
+    """A short phrase written as a heading: 聚焦组织设置,提升支部向心力 yes, 老党员王某是其中一员 no."""
     s = RE_TRIM.sub("", s)
     if not 3 <= len(s) <= limit or not RE_HAS_HAN.search(s):
         return False
@@ -208,13 +209,13 @@ def is_body(text: str, min_len: int = MIN_BODY_PARAGRAPH) -> bool:
 
 
 def is_heading_line(text: str, cues: Cues) -> bool:
-    """A heading on a line of its own: 支部领办 擦亮特色品牌, not 向下湾村党总支书记谢宵伦移交塘基重建帮扶资金."""
+    """A heading on a line of its own: 支部领办 擦亮特色品牌, not 向某村党支部书记移交道路修缮帮扶资金."""
     limit = MAX_LINE_HEADING if RE_PHRASE_BREAK.search(text.strip()) else MAX_LINE_PHRASE
     return looks_like_heading(text, cues, limit) and not is_caption(text)
 
 
 def is_caption(text: str) -> bool:
-    """A short photo caption line: 年轻人教老年人使用智能手机。张斌 摄."""
+    """A short photo caption line: 志愿者为老人测量血压。某某 摄."""
     return len(text) < 2 * MIN_BODY_PARAGRAPH and RE_CAPTION.search(text) is not None
 
 
@@ -345,7 +346,7 @@ def run_in_headings(plain: str, paras: list[tuple[int, int]], marked: list[Headi
                     and RE_TRIM.sub("", head) not in rest and not is_caption(text)):
                 openers.append((i, Heading(s, hs, he, RANK_OPENER, kind="opener")))
         elif seen_body and is_heading_line(text, cues) and not is_repeated(plain, paras, i):
-            # The body follows, possibly after a subtitle line (凝聚“桑榆力” / 从“旁观者”到…的转变).
+            # The body follows, possibly after a subtitle line (汇聚“夕阳红” / 从“看客”到…的转变).
             nxt = [plain[a:b] for a, b in paras[i + 1:i + 3]]
             if (nxt and is_body(nxt[0], MIN_BODY_PARAGRAPH // 2)) or (
                     len(nxt) == 2 and is_subtitle(nxt[0], cues) and is_body(nxt[1], MIN_BODY_PARAGRAPH // 2)):
@@ -364,13 +365,13 @@ def run_in_headings(plain: str, paras: list[tuple[int, int]], marked: list[Headi
              and is_practice_section(plain[paras[i - 1][0]:paras[i - 1][1]], cues)]
     headings = [h for _, h in kept]
     headings += drop_captions([h for _, h in accept(lines, plain, cues)], plain, cues)
-    # A heading line directly under another is its subtitle (凝聚“桑榆力” / 从“旁观者”到…).
+    # A heading line directly under another is its subtitle (汇聚“夕阳红” / 从“看客”到…).
     line_paras = {i for i, _ in lines}
     headings = [h for h in headings
                 if not (h.kind == "line" and any(i + 1 in line_paras and paras[i + 1][0] == h.start
                                                   for i in line_paras))]
     # A subtitle line that reads as a heading itself (no figures) belongs to the title:
-    # 凝聚“桑榆力” / 从“旁观者”到“主人翁”的转变.
+    # 汇聚“夕阳红” / 从“看客”到“帮手”的转变.
     para_of = {s: i for i, (s, _) in enumerate(paras)}
     headings = [replace(h, head_end=paras[para_of[h.start] + 1][1])
                 if h.kind == "line" and para_of.get(h.start, -2) + 1 in line_paras else h
@@ -396,7 +397,7 @@ def is_repeated(plain: str, paras: list[tuple[int, int]], index: int) -> bool:
 
 
 def is_subtitle(text: str, cues: Cues) -> bool:
-    """A second heading line, possibly with figures: 16地市、126县市区成立了离退休干部党工委."""
+    """A second heading line, possibly with figures: 8个乡镇、35个村建立了老年协会."""
     text = text.strip()
     return (is_heading_line(text, cues) or (
         3 <= len(text) <= MAX_LINE_HEADING and not RE_SENTENCE_END.search(text)
@@ -405,7 +406,7 @@ def is_subtitle(text: str, cues: Cues) -> bool:
 
 def flat_headings(plain: str, paras: list[tuple[int, int]], index: int, cues: Cues) -> list[Heading]:
     """Heading lines whose line breaks became spaces, inside a paragraph after a sentence end:
-    …最终双方握手言和。 党建引领 军民融合拉紧近邻线 陈燕是…  The body follows in the same
+    …矛盾最终得到化解。 多方联动 邻里互助暖人心 老王是…  The body follows in the same
     paragraph or, when the heading closes it, on the next line."""
     s, e = paras[index]
     found = []
@@ -421,7 +422,7 @@ def flat_headings(plain: str, paras: list[tuple[int, int]], index: int, cues: Cu
 
 def dash_headings(plain: str, para: tuple[int, int]) -> list[Heading]:
     """Run-in headings shaped as a name glossed after a dash, with a body after them in the
-    paragraph: 一幅图——社区党建电子地图。针对…  The shape alone marks them (prose puts a dash
+    paragraph: 一张表——小区服务需求清单。针对…  The shape alone marks them (prose puts a dash
     inside a longer clause)."""
     s, e = para
     found = []
@@ -595,13 +596,12 @@ def extract_practices(article: Article) -> list[Practice]:
 
 # Named methods: “…” names (’ and ‘ nested quotes dropped), unquoted …工作法.
 RE_QUOTED = re.compile(r"[“\"]([^”“\"\n]{2,40})[”\"]")
-RE_UNQUOTED_METHOD = re.compile(
-    r"(?:(?<=推行)|(?<=实施)|(?<=探索)|(?<=创新)|(?<=运用)|(?<=采取)|(?<=总结)|(?<=推广)|(?<=实行)|(?<=[，,、]))"
-    r"([\u4e00-\u9fff]{2,6})(?=工作法)"
-)
 RE_INNER_QUOTES = re.compile(r"[‘’'〝〞]")
 RE_LIST_NAME = re.compile(r"[、+＋—]")
+RE_PLUS = re.compile(r"[+＋]")
 RE_NUMERAL_NAME = re.compile(r"^[一二三四五六七八九十两双百千0-9]|[+＋]")
+# Numerals alone are a figure or a date, not a name: “七一”, “三八”.
+RE_NUMERALS_ONLY = re.compile(r"[一二三四五六七八九十]+")
 SERIES_SUFFIXES = ("工程", "品牌", "工作法", "行动")  # “红韵金秋·居安乐为”工程, not …·…”活动
 BRAND_SUFFIXES = ("品牌", "工作法")   # “老党员工作室”品牌 is a brand although it names a venue
 RE_SPEECH = re.compile(r"[，,。！!？?：:；;…]")
@@ -614,9 +614,10 @@ RE_SPACES = re.compile(r"[ \u3000]+")
 @dataclass(frozen=True, slots=True)
 class MethodCues:
     suffixes: tuple[str, ...]     # after the name: “三个不放松”工作法
+    weak_suffixes: tuple[str, ...]  # after the name, but only with a lead verb: 开展“…”活动
     lead_verbs: tuple[str, ...]   # before the name: 打造“美在金秋”
     excluded: frozenset[str]      # national formulas, apps, set phrases
-    bad_endings: tuple[str, ...]  # teams, venues, people, events: …服务队, …驿站, …奶奶
+    bad_endings: tuple[str, ...]  # teams, venues, people, events: …服务队, …驿站, …阿姨
     good_endings: tuple[str, ...]  # names that say they are methods: 枫桥经验, 庭院党建
     not_after: tuple[str, ...]    # after the name, it is a problem, slogan or theme: “…”的问题
     levels: tuple[str, ...]       # parts of a chain of levels: 街道—社区—网格
@@ -625,20 +626,29 @@ class MethodCues:
 @lru_cache(maxsize=1)
 def load_method_cues() -> MethodCues:
     """The cue words of ``practice_method_cues.tsv`` by role."""
-    roles: dict[str, list[str]] = {"suffix": [], "lead": [], "excluded": [], "ending": [], "good_ending": [],
-                                   "not_after": [], "level": []}
+    roles: dict[str, list[str]] = {"suffix": [], "weak_suffix": [], "lead": [], "excluded": [], "ending": [],
+                                   "person": [], "venue": [], "good_ending": [], "not_after": [], "level": []}
     with METHOD_CUES_TSV.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
             roles[row["role"]].append(row["cue"])
-    return MethodCues(tuple(roles["suffix"]), tuple(roles["lead"]), frozenset(roles["excluded"]),
-                      tuple(roles["ending"]), tuple(roles["good_ending"]), tuple(roles["not_after"]),
-                      tuple(roles["level"]))
+    # People nouns and venue heads are word classes; as endings they count like teams and events.
+    endings = roles["ending"] + roles["person"] + roles["venue"]
+    return MethodCues(tuple(roles["suffix"]), tuple(roles["weak_suffix"]), tuple(roles["lead"]),
+                      frozenset(roles["excluded"]), tuple(endings), tuple(roles["good_ending"]),
+                      tuple(roles["not_after"]), tuple(roles["level"]))
+
+
+@lru_cache(maxsize=1)
+def unquoted_method_re() -> re.Pattern[str]:
+    """Unquoted …工作法 after a lead verb of the table or a list comma: 推行一线工作法 → 一线."""
+    behind = "|".join(f"(?<={re.escape(v)})" for v in load_method_cues().lead_verbs)
+    return re.compile(rf"(?:{behind}|(?<=[，,、]))([\u4e00-\u9fff]{{2,6}})(?=工作法)")
 
 
 def is_not_a_name(name: str, after: str, cues: MethodCues) -> bool:
     """Quoted text that is a figure, a problem, a slogan, a list of words or a chain of levels:
     “9073”, “40后”, “开展难、难开展”的问题, “需求、资源、服务”, “街道—社区—网格”."""
-    if RE_FIGURE_NAME.fullmatch(name) or after.startswith(cues.not_after):
+    if RE_FIGURE_NAME.fullmatch(name) or RE_NUMERALS_ONLY.fullmatch(name) or after.startswith(cues.not_after):
         return True
     items = RE_ENUM_SPLIT.split(name)
     if len(items) > 1 and "、" in name and all(len(i) <= 2 for i in items):
@@ -660,14 +670,18 @@ def is_method_name(name: str, before: str, after: str, cues: MethodCues) -> bool
         return False
     if name.endswith(cues.good_endings):
         return True
-    if name.endswith(cues.bad_endings) and not after.startswith(BRAND_SUFFIXES):
+    # A combination (党小组+网格员, 社工+志愿者) names a model even when its last part is people or a place.
+    if name.endswith(cues.bad_endings) and not after.startswith(BRAND_SUFFIXES) and not RE_PLUS.search(name):
         return False
     if "·" in name and not after.startswith(SERIES_SUFFIXES):
         return False                          # a series or event title: 浓情粽飘香·积善一家亲
+    led = before.endswith(cues.lead_verbs)
+    # 服务, 活动, 平台… follow almost any quoted phrase; they name a method only after a lead verb.
+    suffixed = after.startswith(cues.suffixes) or (led and after.startswith(cues.weak_suffixes))
     if len(name) == 2 and not RE_NUMERAL_NAME.search(name):
-        return after.startswith(cues.suffixes)
+        return suffixed
     return bool(
-        after.startswith(cues.suffixes) or before.endswith(cues.lead_verbs)
+        suffixed or led
         or RE_NUMERAL_NAME.search(name) or (RE_LIST_NAME.search(name) and len(name) >= 7)
     )
 
@@ -682,7 +696,7 @@ def find_named_methods(article: Article) -> list[NamedMethod]:
     seen: set[str] = set()
     out: list[NamedMethod] = []
     found = [(m.start(1), m.end(1)) for m in RE_QUOTED.finditer(plain)]
-    found += [(m.start(1), m.end(1)) for m in RE_UNQUOTED_METHOD.finditer(plain)]
+    found += [(m.start(1), m.end(1)) for m in unquoted_method_re().finditer(plain)]
     for start, end in sorted(found):
         # Spaced-out text (城 市 大 党 建) is read without its spaces.
         name = RE_SPACES.sub("", RE_INNER_QUOTES.sub("", plain[start:end]))

@@ -23,3 +23,11 @@ def test_option_is_documented(command, option):
     section = README.split(f"### wrmine {command}", 1)
     assert len(section) == 2, f"README has no section '### wrmine {command}'"
     assert option in section[1].split("\n### ", 1)[0], f"{option} of {command} not in its README section"
+
+
+def test_fetch_settings_are_documented():
+    """Every crawler setting carries help text (after datasette's test_settings_are_documented)."""
+    from corpus.fetch import settings_help
+
+    helps = settings_help()
+    assert helps and all(text.strip() for text in helps.values()), helps

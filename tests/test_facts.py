@@ -34,13 +34,13 @@ CASES = [
     ("筹措资金212万元。", [("212万元", "资金", "funds", None)]),
     ("严格落实党费100%返还机制。", [("100%", "党费", "ratio", None)]),
     ("截至目前，已累计宣讲916场次。", [("916场次", "宣讲", "activities", None)]),
-    ("这是退休党支部的一步，把10个党小组建在楼栋。", [("10个", "党小组", "branches", None)]),
-    ("48位平均年龄66岁的老党员组成了一支银发队伍。", [("48位", "老党员", "participants", None)]),
+    ("这是某支部迈出的一步，把8个党小组建在楼道。", [("8个", "党小组", "branches", None)]),
+    ("36位平均年龄70岁的老党员组建了一支护河队伍。", [("36位", "老党员", "participants", None)]),
     ("同时，街道还为支部配备1名熟悉党建业务的联络员。", [("1名", "联络员", "participants", None)]),
-    ("收集居民信息4万余条，上报处理各类线索、意见3000余条。",
-     [("4万余条", "居民信息", "items", None), ("3000余条", "意见", "cases", None)]),
-    ("由成都市委老干部局等5部门40名老干部组成。",
-     [("5部门", "部门", "other", None), ("40名", "老干部", "participants", None)]),
+    ("采集住户信息3万余条，转交办理各类问题、意见2000余条。",
+     [("3万余条", "住户信息", "items", None), ("2000余条", "意见", "cases", None)]),
+    ("由某市民政局等6部门30名老干部组成。",
+     [("6部门", "部门", "other", None), ("30名", "老干部", "participants", None)]),
     # year: a reporting period carries within the item, stops at the next item and at 目前
     ("一是学习。2024年，召开网络会议6次。清明节期间，开展义务巡逻20余次。二是服务。开展活动3次。",
      [("6次", "网络会议", "activities", 2024), ("20余次", "义务巡逻", "activities", 2024),
@@ -48,7 +48,7 @@ CASES = [
     ("2023年以来，调解矛盾纠纷32起。目前，已有899名离退休党员参与。",
      [("32起", "矛盾纠纷", "cases", 2023), ("899名", "离退休党员", "participants", None)]),
     ("2022年5月，支部完成换届。成立3个志愿服务队。", [("3个", "志愿服务队", "teams", None)]),
-    ("今年以来，开展联合主题党日活动25场。", [("25场", "主题党日活动", "activities", None)]),
+    ("今年以来，开展共建主题党日活动18场。", [("18场", "主题党日活动", "activities", None)]),
     # dev2 generalisations (hand-written sentences)
     ("共有 9 个 党小组。", [("9 个", "党小组", "branches", None)]),
     ("4个镇、一个街道分别成立退休干部党支部。",
@@ -67,7 +67,7 @@ CASES = [
     ("他们的目标是演出40场。", [("40场", "演出", "activities", None)]),
     ("社区离退休党员数达520名。", [("520名", "社区离退休党员", "participants", None)]),
     ("推荐的5件书法作品全部获奖。", [("5件", "书法作品", "items", None)]),
-    ("组建3支“银发”宣讲队。", [("3支", "银发”宣讲队", "teams", None)]),
+    ("组建3支“银发”宣讲队。", [("3支", "“银发”宣讲队", "teams", None)]),
     ("覆盖12条线路所经过的村。", [("12条", "线路", "other", None)]),
     ("修建水泥路6条。", [("6条", "水泥路", "items", None)]),
     # dev3 generalisations (hand-written sentences)
@@ -79,7 +79,7 @@ CASES = [
     ("某村有村民520人，平均年龄61岁。", [("520人", "村民", "other", None)]),
     ("社区现有党员56名。", [("56名", "党员", "participants", None)]),
     ("社区为120名困难群众发放慰问金。", [("120名", "困难群众", "beneficiaries", None)]),
-    ("某村60户村民以土地入股成立合作社。", [("60户", "村民", "beneficiaries", None)]),
+    ("某村45户村民以林地入股组建合作社。", [("45户", "村民", "beneficiaries", None)]),
     ("社区有一支由9名老兵组成的巡逻队。", [("9名", "老兵", "participants", None)]),
     ("服务站为150名退役军人提供服务。", [("150名", "退役军人", "beneficiaries", None)]),
     ("活动共惠及3万余人次。", [("3万余人次", "活动共惠及", "beneficiaries", None)]),
@@ -100,15 +100,27 @@ CASES = [
     ("该企业投资60亿欧元建设新厂。", [("60亿欧元", "企业投资", "funds", None)]),
     ("基金会募集资金500万美元。", [("500万美元", "资金", "funds", None)]),
     # vehicles and other things are never people, whoever handled them
-    ("队员们追回被盗摩托车2辆。", [("2辆", "被盗摩托车", "items", None)]),
+    ("志愿者们找回被盗电动车3辆。", [("3辆", "被盗电动车", "items", None)]),
+    ("巡逻队找回被盗电动车3辆。", [("3辆", "被盗电动车", "items", None)]),
     ("志愿者清理废旧自行车30辆。", [("30辆", "自行车", "items", None)]),
     ("调解矛盾纠纷20余宗。", [("20余宗", "矛盾纠纷", "cases", None)]),
-    ("县里三位退休农技专家便开始答疑。", [("三位", "退休农技专家", "participants", None)]),
+    ("镇上三位退休林业专家随后开始讲解。", [("三位", "退休林业专家", "participants", None)]),
     ("现场有30名学生和12位家长。",
      [("30名", "学生", "beneficiaries", None), ("12位", "家长", "beneficiaries", None)]),
     # 在…建立党组织 hosts branches for every count in the list, not only the first
     ("已在12家企业、30家社会组织建立党组织。",
      [("12家", "企业", "other", None), ("30家", "社会组织", "other", None)]),
+    # cleanup round: subjects stop at a predicate, a time word, a symbol; quoted names stay whole
+    ("如今，护河队已发展到40余人。", [("40余人", "护河队", "participants", None)]),
+    ("每年培训600名致富带头人前不久省里又发文", [("600名", "致富带头人", "participants", None)]),
+    ("例如，“某某救援队”平均每年进行各类搜救90多次。", [("90多次", "搜救", "activities", None)]),
+    ("开展近30场“手把手教老人用手机”活动。", [("近30场", "手把手教老人用手机活动", "activities", None)]),
+    ("首批20个“五星”老干部示范支部。", [("20个", "“五星”老干部示范支部", "branches", None)]),
+    ("到目前为止已义诊达12场。", [("12场", "义诊", "activities", None)]),
+    ("★★★★★志愿服务队30余支。", [("30余支", "志愿服务队", "teams", None)]),
+    # a page table: a count under a header naming what is counted; page furniture is not
+    ("标题\n党员人数\n\n82\n", [("82", "党员", "participants", None)]),
+    ("标题\n浏览次数\n\n82\n", []), ("标题\n阅读数\n12\n", []), ("标题\n第1页\n共3页数\n2\n", []),
 ]
 # fmt: on
 
@@ -194,6 +206,14 @@ def test_long_unpunctuated_text_keeps_sentences_short():
     facts = extract_facts(article_from_text("t", "标题\n" + body))
     assert len(facts) == 399
     assert all(len(f.sentence) <= MAX_SENTENCE_CHARS and f.span in f.sentence for f in facts)
+
+
+def test_subject_is_short_and_chinese():
+    """Emoji or a run of words without punctuation before the figure must not become the subject."""
+    for prefix in ("😀" * 100, "某县某镇某村某社区某街道某小区退休干部"):
+        (fact,) = extract_facts(Article("t", prefix + "志愿服务队30余支。"))
+        assert fact.subject.endswith("志愿服务队")
+        assert len(fact.subject) <= 12 and all("\u4e00" <= c <= "\u9fff" for c in fact.subject)
 
 
 def test_absurdly_long_numbers_are_not_facts():

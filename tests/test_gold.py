@@ -36,13 +36,36 @@ def metrics(summary: dict) -> dict[str, float]:
     }
 
 
-@pytest.fixture(scope="module", params=["seeds", "dev"])
+def annotated_test_gold(tmp: Path) -> Path:
+    """Our blind annotations of the 47 never-tuned-on unlabeled articles, rebuilt as a gold
+    folder (gold.jsonl + texts read in place) by benchmarks/score_heldout.py's rules."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "score_heldout", Path(__file__).resolve().parent.parent / "benchmarks" / "score_heldout.py")
+    heldout = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(heldout)
+    texts = SHARED / "corpus" / "unlabeled"
+    entries = [json.loads(x) for x in heldout.ANNOTATIONS.read_text(encoding="utf-8").splitlines()]
+    lines = [json.dumps(heldout.rebuild(e, texts), ensure_ascii=False) for e in entries if e["set"] == "test"]
+    (tmp / "gold.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return tmp
+
+
+@pytest.fixture(scope="module", params=["seeds", "dev", "annotated_test"])
 def scored(request, tmp_path_factory):
-    folder = {"seeds": SEEDS, "dev": DEV}[request.param]
-    if not (folder / "gold.jsonl").exists():
+    if not (SEEDS / "gold.jsonl").exists():
         pytest.skip(f"needs the shared gold corpus at {SHARED}")
+    if request.param == "annotated_test":
+        folder = annotated_test_gold(tmp_path_factory.mktemp("annotated"))
+        texts = SHARED / "corpus" / "unlabeled"
+        ids = [json.loads(x)["id"] for x in (folder / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+        files = [str(texts / f"{i}.txt") for i in ids]
+    else:
+        folder = {"seeds": SEEDS, "dev": DEV}[request.param]
+        texts = folder
+        files = sorted(str(p) for p in folder.glob("*.txt") if not p.name.endswith(".clean.txt"))
     out = tmp_path_factory.mktemp("gold") / f"{request.param}.jsonl"
-    files = sorted(str(p) for p in folder.glob("*.txt") if not p.name.endswith(".clean.txt"))
     args = ["predict", *files, "-o", str(out)]
     if (folder / "urls.tsv").exists():
         args += ["--urls", str(folder / "urls.tsv")]
@@ -50,9 +73,9 @@ def scored(request, tmp_path_factory):
     assert result.exit_code == 0, result.output
     summary_file = out.with_suffix(".score.json")
     subprocess.run([sys.executable, str(SCORER), str(folder / "gold.jsonl"), str(out), "--quiet",
-                    "--json", str(summary_file)], check=True, capture_output=True)
+                    "--json", str(summary_file), "--texts", str(texts)], check=True, capture_output=True)
     summary = json.loads(summary_file.read_text(encoding="utf-8"))["summary"]
-    return request.param, folder, out, metrics(summary)
+    return request.param, texts, out, metrics(summary)
 
 
 @needs_shared

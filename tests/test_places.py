@@ -53,8 +53,8 @@ CASES = [
     (None, "甘肃省城关镇组建银发志愿服务队，城关镇各村参与。",
      ("甘肃省", None, None, None)),
     # a place named as an example does not become the county
-    ("成都启动“银龄行动”", "成都市“银龄行动”29日在成都崇州正式启动。成都市老龄办介绍，成都将持续推进。",
-     ("四川省", "成都市", None, None)),
+    ("杭州启动“银发行动”", "杭州市“银发行动”12日在杭州建德正式启动。杭州市民政局介绍，杭州将持续推进。",
+     ("浙江省", "杭州市", None, None)),
     # several towns side by side: the town stays null
     ("婺城区“银辉”党支部", "婺城区城中街道、城西街道、新狮街道的退休干部党员组成志愿服务队。婺城区全面推进。",
      ("浙江省", "金华市", "婺城区", None)),
@@ -65,12 +65,12 @@ CASES = [
     (None, "前锋区“五老”宣讲团走进代市小学开展宣讲。代市小学师生参加。前锋区各学校将陆续开展。",
      ("四川省", "广安市", "前锋区", None)),
     # a chain written out once in the body is one site among others, not three mentions
-    (None, "为实现老有所养、老有所乐，吉林省积极探索社区“社工+志愿者”联动模式，为老年人提供精神慰藉和生活照料等服务。\n"
-           "目前，在吉林省志愿服务联合会组织下，省内多个社区正在试点。\n其中一处共享空间位于吉林省通化市柳河县。",
-     ("吉林省", None, None, None)),
+    (None, "为让老年人老有所依，甘肃省积极推广社区“银发互助”服务模式，为老年人提供助餐助浴和陪伴就医等服务。\n"
+           "目前，在甘肃省老龄协会指导下，省内多个社区正在试点。\n其中一处互助站点位于甘肃省天水市秦安县。",
+     ("甘肃省", None, None, None)),
     # the same chain in the lead keeps its weight
-    (None, "吉林省通化市柳河县组建银发志愿服务队，开展志愿服务。柳河县老干部踊跃参加。",
-     ("吉林省", "通化市", "柳河县", None)),
+    (None, "甘肃省天水市秦安县组建银发志愿服务队，开展志愿服务。秦安县老干部踊跃参加。",
+     ("甘肃省", "天水市", "秦安县", None)),
     # a town the gazetteer lacks, written after its county, is the town
     (None, "桐柏县青松街道网格员走街串巷。青松街道综合考虑小区规模划分网格。青松街道党工委统筹推进。",
      ("河南省", "南阳市", "桐柏县", "青松街道")),
@@ -83,7 +83,7 @@ CASES = [
     # municipalities: province = city
     (None, "重庆市渝中区召开研讨会。渝中区老年大学代表参加。", ("重庆市", "重庆市", "渝中区", None)),
     # no place at all
-    ("离退休职工二支部", "支部现有党员82人，平均年龄77.7岁。我校离退休党员共有1470人。",
+    ("退休教职工第三支部", "支部现有党员45人，平均年龄72.3岁。全校退休党员共有630人。",
      (None, None, None, None)),
     # ordinary words that contain place names: 建平 in 创建平安, 海城 in 上海城市
     (None, "创建平安社区，推进平安建设，创建平安家庭。", (None, None, None, None)),
@@ -98,9 +98,9 @@ CASES = [
      ("湖北省", None, "仙桃市", None)),
     # a county's short form with a town suffix is a town the gazetteer lacks: placed in the
     # county only where the article names the county itself…
-    (None, "神木镇东街社区位于神木市老城区，现居住2000户7000人，该社区创新推行工作新模式，扎实开展人民调解工作。"
-           "神木镇东街社区建立调查笔录、调解笔录、回访笔记，做到事事有根据。",
-     ("陕西省", "榆林市", "神木市", "神木镇")),
+    (None, "浏阳镇西街社区位于浏阳市老城区，现有居民1500户4800人，该社区探索“板凳议事”模式，化解邻里纠纷。"
+           "浏阳镇西街社区建立议事台账、走访台账、反馈台账，做到件件有回音。",
+     ("湖南省", "长沙市", "浏阳市", "浏阳镇")),
     # …else the town alone (玄武街道 is not 玄武区)
     (None, "近年来，玄武街道创新网格治理模式。玄武街道将辖区划分为40个网格。", (None, None, None, "玄武街道")),
     # an ambiguous town name and no other place: the town alone, higher levels undeterminable
@@ -117,6 +117,11 @@ CASES = [
     # where people come from is not where the article is (来自北京的党员)
     (None, "某养护中心位于河北燕郊，入住老人大多来自北京。来自北京的老党员组建了临时党支部。"
            "河北省民政部门给予支持。", ("河北省", None, None, None)),
+    # a city's short form naming a street is not the city (青岛路); a town's before 街 is the town
+    (None, "某市某区青岛路社区组建银发调解队。青岛路社区老党员化解纠纷20余件，青岛路沿线商户积极配合。",
+     (None, None, None, None)),
+    (None, "东莞市虎门街组建银发巡逻队。虎门街各社区积极参与，东莞市相关部门给予支持。",
+     ("广东省", "东莞市", None, "虎门镇")),
     # a county's short form naming a village or community is not the county (永丰村, 新河社区)
     ("常德市:党员到社区报到", "常德市委党校支部到新河社区报到。新河社区防控有序。常德市各单位积极参与。",
      ("湖南省", "常德市", None, None)),

@@ -73,7 +73,8 @@ def test_fts_query_never_breaks_match(text):
     hits = store.search(db, text)  # any user query is a valid MATCH expression (or no query)
     assert isinstance(hits, list) and {h["id"] for h in hits} <= {"a1"}
     # The same text around a real word still finds the article.
-    word = text.replace('"', "").split()[0] if text.split() else ""
+    words = text.replace('"', "").split()
+    word = words[0] if words else ""
     if word and word in "天心区组建志愿服务队":
         assert [h["id"] for h in store.search(db, word)] == ["a1"]
 

@@ -87,3 +87,39 @@ def test_not_a_warc(tmp_path):
     path.write_text("this is not an archive\n" * 20)
     with pytest.raises(BadInput, match="WARC"):
         list(iter_sources(str(path)))
+
+
+def test_warc_record_without_target_uri_is_a_clear_skip(tmp_path):
+    """warcio raises AttributeError on some malformed records: that is bad input, not a crash."""
+    path = tmp_path / "mixed.warc"
+    write_warc(path, gzip=False)
+    data = path.read_bytes().replace(b"WARC-Target-URI", b"WARC-Target-XXX", 1)
+    path.write_bytes(data)
+    after = tmp_path / "after.txt"
+    after.write_text("标题\n某县组建志愿服务队56支，开展活动120余场。\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["ingest", str(path), str(after), "--db", str(tmp_path / "w.db")])
+    assert result.exit_code == 0, result.output
+    assert f"skipped {path}: WARC file broken" in result.output   # one clear line, no traceback
+    assert "ingested" in result.output and "Traceback" not in result.output
+    ids = {r[0] for r in sqlite3.connect(str(tmp_path / "w.db")).execute("SELECT id FROM articles")}
+    assert "after" in ids                                          # the batch went on
+
+
+def test_warc_with_no_pages_gets_one_empty_prediction(tmp_path):
+    path = tmp_path / "empty.warc.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00" + b"junk" * 50)
+    result = CliRunner().invoke(cli, ["predict", str(path)])
+    assert result.exit_code == 0
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [r["id"] for r in lines] == ["empty"] and lines[0]["facts"] == []
+    assert "skipped" in result.stderr
+
+
+def test_truncated_warc_predicts_its_pages_and_no_phantom_line(tmp_path):
+    path = tmp_path / "broken.warc.gz"
+    write_warc(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 2 // 3])
+    result = CliRunner().invoke(cli, ["predict", str(path)])
+    ids = [json.loads(x)["id"] for x in result.stdout.splitlines()]
+    assert ids and "broken" not in ids
