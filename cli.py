@@ -126,6 +126,11 @@ def ingest_paths(db, paths: list[str], urls: dict[str, str] | None = None,
             except Declined as exc:  # the file itself cannot be read
                 store.record_skip(db, exc.stage, os.path.abspath(path), str(exc))
                 result["skipped"].append((path, str(exc)))
+            except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the batch either
+                logger.info("unexpected error reading %s", path, exc_info=True)
+                reason = f"internal error: {type(exc).__name__}: {exc}"
+                store.record_skip(db, "internal", os.path.abspath(path), reason)
+                result["skipped"].append((path, reason))
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -162,7 +167,7 @@ def _ingest_source(db, source: Source, path: str, urls: dict[str, str],
               help="TSV of id<TAB>url giving each input's page URL.")
 @backend_option
 def ingest(paths, db_path, urls_path, backend_name):
-    """Ingest article files (.txt, .html/.htm) and directories (recursively) into the database."""
+    """Ingest article files (.txt, .html/.htm, .warc/.warc.gz) and directories (recursively)."""
     backend = open_backend(backend_name)
     db = open_store(db_path)
     start = time.perf_counter()

@@ -137,3 +137,24 @@ def test_predict_keeps_one_line_per_input(tmp_path):
     by_id = {r["id"]: r for r in lines}
     assert by_id["empty"]["facts"] == [] and by_id["good"]["facts"]
     assert "skipped" in result.stderr and "empty file" in result.stderr
+
+
+def test_reader_bug_does_not_stop_the_batch(tmp_path, monkeypatch):
+    """Even an unexpected exception while reading one file is recorded and the batch goes on."""
+    import cli as cli_module
+
+    folder = make_inputs(tmp_path / "in")
+    real = cli_module.iter_sources
+
+    def flaky(path):
+        if path.endswith("gbk.txt"):
+            raise AttributeError("simulated reader bug")
+        return real(path)
+
+    monkeypatch.setattr(cli_module, "iter_sources", flaky)
+    db = str(tmp_path / "t.db")
+    result = CliRunner().invoke(cli, ["ingest", str(folder), "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "internal error: AttributeError: simulated reader bug" in result.output
+    ids = {r[0] for r in sqlite3.connect(db).execute("SELECT id FROM articles")}
+    assert ids == {"good", "utf16", "truncated"}
