@@ -6,6 +6,7 @@ loop records the reason in ``skips`` and goes on.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -41,6 +42,15 @@ def open_store(db_path: str):
         return store.open_db(db_path)
     except store.StoreError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def skip_reason(exc: Exception) -> tuple[str, str]:
+    """(stage, one-line reason) for an input that failed: a stage that declined says why;
+    anything else is a bug, logged with its traceback under -v and recorded as internal."""
+    if isinstance(exc, Declined):
+        return exc.stage, str(exc)
+    logger.info("unexpected error", exc_info=exc)
+    return "internal", f"internal error: {type(exc).__name__}: {exc}"
 
 
 def article_from_source(source: Source, url: str | None = None) -> Article:
@@ -114,26 +124,17 @@ def ingest_paths(db, paths: list[str], urls: dict[str, str] | None = None,
     files = list(iter_inputs(paths))
     if not files:
         raise click.ClickException(f"no input files (.txt, .html, .warc) in {' '.join(paths)}")
-    bar = click.progressbar(files, label="ingesting", file=sys.stderr) if show_progress else None
-    iterator = bar if bar is not None else files
-    try:
-        if bar is not None:
-            bar.__enter__()
+    progress = (click.progressbar(files, label="ingesting", file=sys.stderr) if show_progress
+                else contextlib.nullcontext(files))
+    with progress as iterator:
         for path in iterator:
             try:
                 for source in iter_sources(path):
                     _ingest_source(db, source, path, urls, backend, result)
-            except Declined as exc:  # the file itself cannot be read
-                store.record_skip(db, exc.stage, os.path.abspath(path), str(exc))
-                result["skipped"].append((path, str(exc)))
-            except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the batch either
-                logger.info("unexpected error reading %s", path, exc_info=True)
-                reason = f"internal error: {type(exc).__name__}: {exc}"
-                store.record_skip(db, "internal", os.path.abspath(path), reason)
+            except Exception as exc:  # noqa: BLE001 - the file itself cannot be read; the batch goes on
+                stage, reason = skip_reason(exc)
+                store.record_skip(db, stage, os.path.abspath(path), reason)
                 result["skipped"].append((path, reason))
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
     return result
 
 
@@ -150,13 +151,9 @@ def _ingest_source(db, source: Source, path: str, urls: dict[str, str],
         store.save_article(db, article, analysis, path=key, duplicate_of=duplicate_of)
         result["ingested"] += 1
         result["duplicates"] += bool(duplicate_of)
-    except Declined as exc:
-        store.record_skip(db, exc.stage, key, str(exc))
-        result["skipped"].append((source.url or path, str(exc)))
     except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
-        logger.info("unexpected error on %s", key, exc_info=True)
-        reason = f"internal error: {type(exc).__name__}: {exc}"
-        store.record_skip(db, "internal", key, reason)
+        stage, reason = skip_reason(exc)
+        store.record_skip(db, stage, key, reason)
         result["skipped"].append((source.url or path, reason))
 
 
@@ -203,8 +200,7 @@ def predict(files, urls_path, output, backend_name):
                 output.write(json.dumps(predict_source(source, urls, backend), ensure_ascii=False) + "\n")
                 written += 1
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
-            reason = str(exc) if isinstance(exc, Declined) else f"internal error: {type(exc).__name__}: {exc}"
-            logger.info("skipped %s", path, exc_info=not isinstance(exc, Declined))
+            _, reason = skip_reason(exc)
             click.echo(f"skipped {path}: {reason}", err=True)
             failures += 1
             if not written:
@@ -401,11 +397,9 @@ def store_crawled_page(db, page, article_id: str) -> str | None:
         store.save_article(db, article, analysis, path=page.url,
                            duplicate_of=store.find_duplicate(db, article))
         return article_id
-    except Declined as exc:
-        store.record_skip(db, exc.stage, page.url, str(exc))
     except Exception as exc:  # noqa: BLE001 - one bad page must never stop a crawl
-        logger.info("unexpected error on %s", page.url, exc_info=True)
-        store.record_skip(db, "internal", page.url, f"internal error: {type(exc).__name__}: {exc}")
+        stage, reason = skip_reason(exc)
+        store.record_skip(db, stage, page.url, reason)
     return None
 
 

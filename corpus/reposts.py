@@ -17,6 +17,7 @@ always means the same thing whatever the index size.
 """
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -144,10 +145,10 @@ class RepostIndex:
         self._lsh.insert(article_id, mh)
 
 
-def _minhash(sh: frozenset[str]):
+def _minhash(sh: frozenset[str], num_perm: int = NUM_PERM):
     from datasketch import MinHash
 
-    mh = MinHash(num_perm=NUM_PERM)
+    mh = MinHash(num_perm=num_perm)
     mh.update_batch([s.encode("utf-8") for s in sh])
     return mh
 
@@ -159,24 +160,19 @@ BANDS = 42
 ROWS_PER_BAND = 3
 
 
-def band_keys(text: str) -> list[str]:
+@functools.lru_cache(maxsize=8)
+def band_keys(text: str) -> tuple[str, ...]:
     """LSH band keys of a text: articles sharing any key are repost candidates.
 
-    Stable across processes (datasketch's MinHash uses a fixed seed and SHA-1).
+    Stable across processes (datasketch's MinHash uses a fixed seed and SHA-1). Cached: ingest
+    asks for the keys of the same article to look for its original and then to store them.
 
     >>> band_keys("党建引领基层治理") == band_keys("黨建引領基層治理")
     True
     """
     sh = shingles(text)
     if not sh:
-        return []
-    from datasketch import MinHash
-
-    mh = MinHash(num_perm=BANDS * ROWS_PER_BAND)
-    mh.update_batch([s.encode("utf-8") for s in sh])
-    values = mh.hashvalues
-    keys = []
-    for band in range(BANDS):
-        rows = values[band * ROWS_PER_BAND:(band + 1) * ROWS_PER_BAND]
-        keys.append(f"{band}:" + "-".join(format(int(v), "x") for v in rows))
-    return keys
+        return ()
+    values = _minhash(sh, BANDS * ROWS_PER_BAND).hashvalues
+    return tuple(f"{band}:" + "-".join(format(int(v), "x") for v in values[band * ROWS_PER_BAND:(band + 1) * ROWS_PER_BAND])
+                 for band in range(BANDS))

@@ -24,7 +24,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from corpus.article import Article, RawMap
-from corpus.reposts import REPOST_THRESHOLD, band_keys, similarity
+from corpus.reposts import REPOST_THRESHOLD, band_keys, jaccard, shingles
 from corpus.script import simplify
 
 if TYPE_CHECKING:
@@ -165,10 +165,10 @@ def find_duplicate(db: sqlite_utils.Database, article: Article) -> str | None:
         f"GROUP BY b.article_id ORDER BY shared DESC, b.article_id LIMIT 5",
         [*keys, article.id],
     ).fetchall()
-    best = None
+    best, own = None, shingles(article.simplified)
     for cid, _ in candidates:
         other = db.execute("SELECT simplified FROM articles WHERE id = ?", [cid]).fetchone()[0]
-        score = similarity(article.simplified, other or "")
+        score = jaccard(own, shingles(other or ""))
         if score >= REPOST_THRESHOLD and (best is None or score > best[1]):
             best = (cid, score)
     return best[0] if best else None
@@ -347,20 +347,23 @@ def group_facts(db: sqlite_utils.Database, group_by: str, **filters) -> list[dic
 
 def export_rows(db: sqlite_utils.Database, table: str) -> Iterator[dict]:
     """Rows for ``wrmine export``: articles (with themes), facts or practices (with themes)."""
+    # Themes come in the same query, so an export is one pass over the table, not one query per row.
     if table == "articles":
         for row in _dicts(db, "SELECT id, url, title, published, source, author, province, city, "
-                              "county, town, duplicate_of, text FROM articles ORDER BY id"):
-            row["themes"] = article_themes(db, row["id"])
+                              "county, town, duplicate_of, text, (SELECT group_concat(theme, '|') FROM "
+                              "(SELECT theme FROM article_themes t WHERE t.article_id = a.id ORDER BY rank)) "
+                              "AS themes FROM articles a ORDER BY id"):
+            row["themes"] = row["themes"].split("|") if row["themes"] else []
             yield row
     elif table == "facts":
         yield from query_facts(db)
     elif table == "practices":
-        for row in _dicts(db, "SELECT p.article_id, p.start, p.end, p.title, a.title AS article_title "
+        for row in _dicts(db, "SELECT p.article_id, p.start, p.end, p.title, a.title AS article_title, "
+                              "(SELECT group_concat(theme, '|') FROM practice_themes t WHERE "
+                              "t.article_id = p.article_id AND t.start = p.start) AS themes "
                               "FROM practices p JOIN articles a ON a.id = p.article_id "
                               "ORDER BY p.article_id, p.start"):
-            row["themes"] = [r[0] for r in db.execute(
-                "SELECT theme FROM practice_themes WHERE article_id = ? AND start = ?",
-                [row["article_id"], row["start"]])]
+            row["themes"] = row["themes"].split("|") if row["themes"] else []
             yield row
     else:
         raise ValueError(f"Unknown table {table!r}. Tables: articles, facts, practices")
