@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,14 +19,7 @@ from corpus.clean import article_from_text  # noqa: E402
 from extract.facts import extract_facts  # noqa: E402
 from extract.pipeline import analyse  # noqa: E402
 from extract.segment import make_tokenizer, word_tags  # noqa: E402
-
-
-def rate(func, articles, repeat: int) -> float:
-    start = time.perf_counter()
-    for _ in range(repeat):
-        for article in articles:
-            func(article)
-    return repeat * len(articles) / (time.perf_counter() - start)
+from timing import per_second  # noqa: E402
 
 
 def main() -> None:
@@ -44,9 +36,9 @@ def main() -> None:
     chars = sum(len(a.text) for a in articles) / len(articles)
     print(f"{len(articles)} seed articles, {chars:.0f} chars on average, repeated {args.repeat}x")
     tokenizer = make_tokenizer()
-    anchor = rate(lambda a: list(tokenizer.tokenize(a.plain)), articles, args.repeat)
-    facts = rate(extract_facts, articles, args.repeat)
-    full = rate(analyse, articles, args.repeat)
+    anchor = per_second(lambda a: list(tokenizer.tokenize(a.plain)), articles, args.repeat)
+    facts = per_second(extract_facts, articles, args.repeat)
+    full = per_second(analyse, articles, args.repeat)
     print(f"anchor: jieba tokenize {anchor:8.1f} articles/s")
     print(f"extract_facts:         {facts:8.1f} articles/s  ({facts / anchor:.2f}x anchor)")
     print(f"analyse:               {full:8.1f} articles/s  ({full / anchor:.2f}x anchor)")

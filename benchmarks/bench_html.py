@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from corpus.decode import decode_html  # noqa: E402
 from corpus.html import extract_body  # noqa: E402
+from timing import per_second  # noqa: E402
 
 DEFAULT_DIR = ROOT.parent / "shared" / "bench" / "boilerplate" / "dev"
 
@@ -28,14 +28,6 @@ def anchor_get_text(text: str) -> str:
     from bs4 import BeautifulSoup
 
     return BeautifulSoup(text, "lxml").get_text("\n")
-
-
-def pages_per_second(func, inputs, repeat: int) -> float:
-    start = time.perf_counter()
-    for _ in range(repeat):
-        for item in inputs:
-            func(item)
-    return len(inputs) * repeat / (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -49,8 +41,8 @@ def main() -> None:
     pages = [p.read_bytes() for p in paths]
     texts = [decode_html(b)[0] for b in pages]
     mb = sum(map(len, pages)) / 1e6
-    ours = pages_per_second(extract_body, pages, args.repeat)
-    anchor = pages_per_second(anchor_get_text, texts, args.repeat)
+    ours = per_second(extract_body, pages, args.repeat)
+    anchor = per_second(anchor_get_text, texts, args.repeat)
     print(f"pages={len(pages)} ({mb:.1f} MB) repeat={args.repeat}")
     print(f"wrmine corpus.html.extract_body (bytes in)            {ours:8.1f} pages/s")
     print(f"anchor BeautifulSoup(text,'lxml').get_text() (str in) {anchor:8.1f} pages/s")

@@ -9,7 +9,6 @@ Articles are read and analysed first (not timed); then ``assign_themes`` runs ov
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import jieba
@@ -19,17 +18,9 @@ from classify.train import read_article
 from corpus.errors import Declined
 from corpus.read import iter_inputs
 from extract.pipeline import analyse
+from timing import best_of
 
 DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "unlabeled"
-
-
-def best_of(fn, rounds: int = 3) -> float:
-    times = []
-    for _ in range(rounds):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main(argv: list[str]) -> None:

@@ -123,7 +123,9 @@ def keyword_hits(text: str) -> Counter:
 
 @functools.lru_cache(maxsize=1)
 def keyword_prefixes() -> dict[str, tuple[str, ...]]:
-    words = {w for _, w, _ in keyword_table()}
+    # Sorted, not set order: the order of the hits is the order of the features, and so of the
+    # float sums in ``linear_scores``; set order would vary the last bits with PYTHONHASHSEED.
+    words = sorted({w for _, w, _ in keyword_table()})
     return {w: tuple(v for v in words if w.startswith(v)) for w in words}
 
 

@@ -29,8 +29,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from classify.themes import (DATA_DIR, MIN_ITEM_CHARS, ThemeModel, assign_themes, classify_text,
-                             featurize, label_by_rules, practice_text)
+from classify.themes import (DATA_DIR, ThemeModel, assign_themes, classify_text, featurize, label_by_rules,
+                             practice_text)
 from corpus.article import Article
 from corpus.clean import article_from_text
 from corpus.errors import Declined
@@ -50,14 +50,13 @@ PRACTICE_DICE = 0.5
 # Weight of a hand-labelled unit against a weak-labelled one (LABELLING.md, "Hand labels").
 HUMAN_WEIGHT = 2.0
 
-# Where an enumerated item starts inside a paragraph: after a sentence end (or at the start)
-# comes a marker 一是 / （一） / 一、 / 1、.
-RE_ITEM_START = re.compile(
-    r"(?:^|(?<=[。；;！!？?]))\s*(?=(?:[一二三四五六七八九十]{1,2}是|[（(][一二三四五六七八九十\d]{1,2}[)）]|"
-    r"[一二三四五六七八九十]{1,2}、|\d{1,2}[、．]))", re.M)
+# Item markers 一是 / （一） / 一、 / 1、 (the digit forms differ below: ASCII "1." is a decimal
+# point too often to cut units at, but fine right before a located title).
+CN_MARKERS = r"[一二三四五六七八九十]{1,2}是|[（(][一二三四五六七八九十\d]{1,2}[)）]|[一二三四五六七八九十]{1,2}、"
+# Where an enumerated item starts inside a paragraph: after a sentence end (or at the start).
+RE_ITEM_START = re.compile(rf"(?:^|(?<=[。；;！!？?]))\s*(?=(?:{CN_MARKERS}|\d{{1,2}}[、．]))", re.M)
 # An item marker ending right where a located gold title starts.
-RE_MARKER_BEFORE = re.compile(r"(?:[一二三四五六七八九十]{1,2}是|[（(][一二三四五六七八九十\d]{1,2}[)）]|"
-                              r"[一二三四五六七八九十]{1,2}、|\d{1,2}[、．.])\s*$")
+RE_MARKER_BEFORE = re.compile(rf"(?:{CN_MARKERS}|\d{{1,2}}[、．.])\s*$")
 RE_CJK = re.compile(r"[\u4e00-\u9fff]")
 # Page chrome that survives cleaning (datelines, bylines, breadcrumbs, site slogans): such
 # units are not labelled (hand check: they drew 智慧信息化 from 网/在线 and 为老服务 from 养老网).
@@ -354,6 +353,17 @@ def locate_titles(plain: str, titles: list[str]) -> list[Practice]:
     return sorted(out, key=lambda p: p.start)
 
 
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    """Precision, recall, F1 (0.0 where undefined).
+
+    >>> prf(3, 1, 1)
+    (0.75, 0.75, 0.75)
+    """
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
 class Tally:
     """tp / fp / fn per theme, and a confusion count of (gold theme missed, theme predicted)."""
 
@@ -371,17 +381,13 @@ class Tally:
 
     def micro(self) -> dict:
         tp, fp, fn = (sum(c[i] for c in self.counts.values()) for i in range(3))
-        p = tp / (tp + fp) if tp + fp else 0.0
-        r = tp / (tp + fn) if tp + fn else 0.0
-        return {"tp": tp, "pred": tp + fp, "gold": tp + fn, "P": p, "R": r,
-                "F1": 2 * p * r / (p + r) if p + r else 0.0}
+        p, r, f = prf(tp, fp, fn)
+        return {"tp": tp, "pred": tp + fp, "gold": tp + fn, "P": p, "R": r, "F1": f}
 
     def table(self) -> str:
         lines = [f"{'theme':<8}\t{'tp':>3}\t{'fp':>3}\t{'fn':>3}\t{'P':>5}\t{'R':>5}\t{'F1':>5}"]
         for t, (tp, fp, fn) in self.counts.items():
-            p = tp / (tp + fp) if tp + fp else 0.0
-            r = tp / (tp + fn) if tp + fn else 0.0
-            f = 2 * p * r / (p + r) if p + r else 0.0
+            p, r, f = prf(tp, fp, fn)
             lines.append(f"{t:<8}\t{tp:>3}\t{fp:>3}\t{fn:>3}\t{p:5.2f}\t{r:5.2f}\t{f:5.2f}")
         m = self.micro()
         lines.append(f"{'micro':<8}\t{m['tp']:>3}\t{m['pred'] - m['tp']:>3}\t{m['gold'] - m['tp']:>3}\t"
@@ -406,19 +412,18 @@ def evaluate_articles(model: ThemeModel | None, articles: Iterable[GoldArticle],
         pred = [{"title": p.title, "themes": p.themes} for p in analysis.practices]
         for gi, pi in match_practices(gold["practices"], pred):
             tallies["practice"].add(gold["practices"][gi]["themes"], pred[pi]["themes"])
-        located = locate_titles(article.plain, [p["title"] for p in gold["practices"]])
+        located = tuple(locate_titles(article.plain, [p["title"] for p in gold["practices"]]))
         by_title = {p["title"]: p["themes"] for p in gold["practices"]}
         for i, p in enumerate(located):
-            text = practice_text(article.plain, tuple(located), i)
+            text = practice_text(article.plain, located, i)
             tallies["gold_title"].add(by_title[p.title], classify_text(text, model))
     return tallies
 
 
 def match_practices(gold: list[dict], pred: list[dict]) -> list[tuple[int, int]]:
     """Greedy one-to-one title matching by Dice ≥ 0.5, best pairs first (as score.py)."""
-    pairs = sorted((-dice(g["title"], p["title"]), gi, pi)
-                   for gi, g in enumerate(gold) for pi, p in enumerate(pred)
-                   if dice(g["title"], p["title"]) >= PRACTICE_DICE)
+    pairs = sorted((-d, gi, pi) for gi, g in enumerate(gold) for pi, p in enumerate(pred)
+                   if (d := dice(g["title"], p["title"])) >= PRACTICE_DICE)
     used_g, used_p, out = set(), set(), []
     for _, gi, pi in pairs:
         if gi not in used_g and pi not in used_p:
@@ -470,5 +475,5 @@ def train_themes(corpus_dir: str | Path, labels_path: Path = LABELS_PATH, relabe
     return fit(texts, themes, ngram_max=ngram_max, c=c, rule_weight=rule_weight, sample_weight=sw), len(texts)
 
 
-__all__ = ["train_themes", "weak_labels", "read_annotations", "human_units", "evaluate_articles", "read_exclude", "segment_units", "fit", "evaluate", "report",
-           "read_labels", "write_labels", "load_units", "MIN_ITEM_CHARS"]
+__all__ = ["train_themes", "weak_labels", "read_annotations", "human_units", "evaluate_articles", "read_exclude",
+           "segment_units", "fit", "evaluate", "report", "read_labels", "write_labels", "load_units"]

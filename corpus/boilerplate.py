@@ -160,6 +160,11 @@ RE_CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0002fa1f]")
 # Exact repeats of a line this long are scraper duplicates; shorter ones may be headings.
 DUPLICATE_MIN_CHARS = 12
 
+# Chinese list markers that open a numbered section heading (一、 （二）), shared by the
+# headline test of ``corpus.meta`` and the HTML reader's heading table; each adds its own
+# Arabic-numeral and 第一 forms.
+ENUMERATION_MARKERS = r"[一二三四五六七八九十]{1,3}[、．.]|[（(][一二三四五六七八九十\d]{1,3}[）)]"
+
 # Endings of an organ's name: a credit under the article or after its headline
 # (某县委老干部局, 某街道党工委). ``corpus.meta`` reads headline credits with this table too.
 ORG_SUFFIXES = ("党工委", "党委", "工委", "委员会", "老干部局", "组织部", "宣传部", "关工委", "局", "办公室",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from corpus.boilerplate import ENUMERATION_MARKERS
+
 # Elements whose text is never article text.
 SKIP_TAGS = frozenset({
     "script", "style", "noscript", "template", "iframe", "select", "option", "textarea",
@@ -88,8 +90,7 @@ META_MARKERS = (
 # Numbered section headings inside an article: 一、 （一） 1． 第一，. The per-line cost
 # pushes a heading that opens the body out of the chosen run; these bring it back.
 RE_NUMBERED_HEADING = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]{1,3}[、．.]|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[、．.](?!\d)"
-    r"|第[一二三四五六七八九十]{1,3}[章节部分条，,、])"
+    r"^\s*(?:" + ENUMERATION_MARKERS + r"|\d{1,2}[、．.](?!\d)|第[一二三四五六七八九十]{1,3}[章节部分条，,、])"
 )
 NUMBERED_HEADING_MAX_CHARS = 40
 RE_META = re.compile(r"^[\s【\[（(\-—|·]*(?:" + "|".join(META_MARKERS) + ")", re.I)
@@ -100,10 +101,7 @@ RE_CAPTION = re.compile(r"^[\s（(]*(?:图为|图片为|上图|下图|左图|右
 # What makes a short line after an image a caption rather than a subheading.
 RE_CAPTION_HINT = re.compile(r"摄|图|照片|供图|视频截图|[(（][^()（）]{1,12}[)）]\s*$")
 
-# Metadata values.
-RE_DATE = re.compile(
-    r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)"
-)
+# Metadata values (dates are read with ``corpus.boilerplate.RE_FULL_DATE``).
 RE_DATE_LABEL = re.compile(r"(?:发布|发表|更新|成文)?(?:时间|日期)[:：]?\s*")
 RE_SOURCE = re.compile(
     r"(?:信息|稿件|文章|新闻)?来源[:：]\s*([^\s|｜:：]{2,30}?)(?=\s|$|[|｜]|作者|编辑|时间|发布|日期|浏览|点击|字号|【)"

@@ -33,7 +33,10 @@ import lxml.etree
 import lxml.html
 
 from corpus import boilerplate_html as bp
+from corpus.boilerplate import RE_FULL_DATE
 from corpus.decode import decode_html, looks_binary
+from corpus.meta import iso_date
+from corpus.script import simplify
 
 # A 50 MB page (a log dump, a page of inlined images) must not cost minutes or gigabytes:
 # only the first 8 MB are read (about 0.3 s and 200 MB). No real article page comes near
@@ -125,9 +128,10 @@ def extract_page(html: bytes, http_charset: str | None = None) -> HtmlPage:
     if root is None:
         return HtmlPage("", None, None, None, None, encoding)
     meta = read_meta(root)
-    lines = read_lines(root)
+    reader = _LineReader(root)
+    lines = reader.read()
     if len(RE_TRADITIONAL.findall("".join(ln.text for ln in lines))) >= TRADITIONAL_MIN:
-        lines = read_lines(root, traditional=True)
+        lines = reader.read(traditional=True)
     title = find_title(root, meta)
     chosen = choose_body(lines)
     start, end = (chosen[0], chosen[-1] + 1) if chosen else (0, 0)
@@ -197,10 +201,11 @@ def _hidden_elements(root, styles: list) -> set:
     found = {v.getparent() for v in styles if bp.RE_HIDDEN_STYLE.search(v)}
     found.update(root.xpath("//*[@hidden]"))
     # Full stops measure the prose; XPath counts them inside libxml2, fast on big pages.
-    big = [el for el in found if el.xpath(XPATH_FULL_STOPS) >= HIDDEN_ARTICLE_MIN_STOPS]
+    stops = {el: el.xpath(XPATH_FULL_STOPS) for el in found}
+    big = [el for el, n in stops.items() if n >= HIDDEN_ARTICLE_MIN_STOPS]
     if big:
         page_stops = root.xpath(XPATH_FULL_STOPS)
-        found.difference_update(el for el in big if el.xpath(XPATH_FULL_STOPS) >= bp.HIDDEN_ARTICLE_SHARE * page_stops)
+        found.difference_update(el for el in big if stops[el] >= bp.HIDDEN_ARTICLE_SHARE * page_stops)
     return found
 
 
@@ -219,9 +224,19 @@ def _caption_elements(root) -> set:
 
 
 class _LineReader:
-    """Walks the tree once, collecting text pieces into lines (state of one walk)."""
+    """Walks the tree, collecting text pieces into lines. The element sets (chrome, hidden,
+    caption, centred) are found once per page; ``read`` may walk again in the other script."""
 
-    def __init__(self, root, traditional: bool = False) -> None:
+    def __init__(self, root) -> None:
+        self.root = root
+        self.chrome_set = _chrome_elements(root)
+        styles = root.xpath("//@style")
+        self.hidden_set = _hidden_elements(root, styles)
+        self.caption_set = _caption_elements(root)
+        self.center_set = _centered_elements(root, styles)
+
+    def read(self, traditional: bool = False) -> list[Line]:
+        """One walk: the page's lines (see ``read_lines``)."""
         self.lines: list[Line] = []
         self.pieces: list[str] = []
         self.link_chars = 0
@@ -231,11 +246,9 @@ class _LineReader:
         self.centered: list[bool] = [False]
         self.after_img = False
         self.traditional = traditional
-        self.chrome_set = _chrome_elements(root)
-        styles = root.xpath("//@style")
-        self.hidden_set = _hidden_elements(root, styles)
-        self.caption_set = _caption_elements(root)
-        self.center_set = _centered_elements(root, styles)
+        self.walk(self.root)
+        self.flush()
+        return self.lines
 
     def add(self, text: str | None) -> None:
         if not text:
@@ -254,7 +267,7 @@ class _LineReader:
         self.link_chars = 0
         if not text:
             return
-        plain = _simplify(text) if self.traditional else text
+        plain = simplify(text) if self.traditional else text
         # A short line right after an image is its caption when it says so (摄, 图, (张三))
         # or is centred under it; a numbered subheading is neither.
         caption = self.caption > 0 or (
@@ -300,17 +313,7 @@ def read_lines(root, traditional: bool = False) -> list[Line]:
     ``traditional``: the page is in traditional script; each line also gets a simplified
     copy (``Line.plain``) for the marker tables.
     """
-    reader = _LineReader(root, traditional)
-    reader.walk(root)
-    reader.flush()
-    return reader.lines
-
-
-def _simplify(text: str) -> str:
-    # Imported here: OpenCC's dictionaries load on first use, only for traditional pages.
-    from corpus.script import simplify
-
-    return simplify(text)
+    return _LineReader(root).read(traditional)
 
 
 def _short_unfinished(text: str) -> bool:
@@ -539,13 +542,9 @@ def find_title(root, meta: dict[str, str]) -> str | None:
 
 
 def _iso_date(text: str) -> str | None:
-    m = bp.RE_DATE.search(text or "")
-    if not m:
-        return None
-    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    return f"{year:04d}-{month:02d}-{day:02d}"
+    """The first full date of ``text`` as ISO, the scraped-text reader's pattern and check."""
+    m = RE_FULL_DATE.search(text or "")
+    return iso_date(*m.groups()) if m else None
 
 
 def find_published(meta: dict[str, str], head_lines: list[str]) -> str | None:

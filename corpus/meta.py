@@ -16,20 +16,20 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from corpus.boilerplate import (DISCLOSURE_LABELS, NAME_MAX_CHARS, NAMES_LINE_MIN_PARTS, ORG_SUFFIXES, RE_FULL_DATE,
-                                SURNAMES)
+from corpus.boilerplate import (DISCLOSURE_LABELS, ENUMERATION_MARKERS, NAME_MAX_CHARS, NAMES_LINE_MIN_PARTS, ORG_SUFFIXES,
+                                RE_FULL_DATE, SURNAMES)
 from corpus.script import simplify
 
 # --- title ---------------------------------------------------------------------------
 
+# Section headings (一、基本情况, （二）, 3.) are never the headline; a 第三节 chapter head may be.
+RE_ENUMERATED_HEADING = re.compile(r"^(?:" + ENUMERATION_MARKERS + r"|\d{1,2}[、.．])")
 # Prefixes that are not part of the headline: 原标题:, 第一篇:.
 RE_TITLE_PREFIX = re.compile(r"^(?:原标题|原文标题|标题|第[一二三四五六七八九十\d]{1,3}篇)\s*[:：]\s*")
 # An author/organisation credit after the headline, e.g.
 # "开展“银发”行动 助力基层治理 某县委老干部局、县关工委".
 ORG_NAME = r"[\u4e00-\u9fff]{2,20}(?:" + "|".join(ORG_SUFFIXES) + ")"
 RE_TITLE_CREDIT = re.compile(r"\s+(?:中共)?" + ORG_NAME + r"(?:[、，,]" + ORG_NAME + r")*$")
-# Section headings (一、基本情况, （二）, 3.) are never the headline.
-RE_ENUMERATED_HEADING = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．])")
 # A URL, a page counter (浏览 次, 阅读次数), a bare section heading of a report (工作背景,
 # 基本情况), a row of a government disclosure table (索 引 号 …, 发文字号 制发机构; labels in any
 # spacing, checked on the simplified line) or a byline (文◎某区委组织部, 文|张三, 文/图 李四):

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from corpus.decode import looks_binary
+from corpus.decode import BOMS, looks_binary
 from corpus.errors import BadInput
 
 logger = logging.getLogger(__name__)
-RE_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
@@ -77,8 +75,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
     """
     # A UTF-8 BOM stays in the text as U+FEFF (the cleaner drops it), so that offsets index
     # the file as read with encoding="utf-8", which is how the gold and the scorer read it.
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", "replace"), "utf-16"
+    for bom, codec in BOMS:   # UTF-32 before UTF-16: a UTF-32 LE BOM starts like a UTF-16 one
+        if codec != "utf-8-sig" and data.startswith(bom):
+            return data.decode(codec, "replace"), codec
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -154,6 +153,7 @@ def _iter_warc(path: str) -> Iterator[Source]:
     from warcio.exceptions import ArchiveLoadFailed
 
     from corpus.crawl import article_id
+    from corpus.fetch import RE_CHARSET
 
     try:
         with open(path, "rb") as fh:

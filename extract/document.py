@@ -12,10 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from extract.numbers import CN_ITEM_NUMERALS
+
 RE_SENTENCE = re.compile(r"[^。！？!\n]+[。！？!]*[”’」』)）]?|[。！？!]+")
+NUM = f"[{CN_ITEM_NUMERALS}]"   # one numeral of an item marker
 RE_ITEM = re.compile(
-    r"\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、"
-    r"|\d{1,2}[、.．](?!\d)|第[一二三四五六七八九十]+[,，、]|其[一二三四五六七八九十][,，、])"
+    rf"\s*(?:{NUM}+是|[（(][{CN_ITEM_NUMERALS}\d]+[)）]|{NUM}+、"
+    rf"|\d{{1,2}}[、.．](?!\d)|第{NUM}+[,，、]|其{NUM}[,，、])"
 )
 
 

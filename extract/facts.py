@@ -12,20 +12,15 @@ unit (``data/units.tsv``); the year from the sentence or its reporting period.
 """
 from __future__ import annotations
 
-import csv
-import functools
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
 
 from corpus.article import Article
 from extract.analysis import Fact
 from extract.document import RE_ITEM, Sentence, sentence_at, split_sentences
-from extract.numbers import Quantity, find_quantities, units
+from extract.numbers import Quantity, find_quantities, read_tsv, units
 from extract.segment import tokenize, word_tags
-
-DATA = Path(__file__).parent / "data"
 
 # Clause boundaries for the subject search (、 splits lists: 老人、未成年人 → 未成年人).
 CLAUSE_BREAKS = set("，,；;：:。！？!、（）()|\n\t 　【】[]《》")
@@ -49,20 +44,17 @@ RE_NO_YEAR = re.compile(r"今年|去年|前年|近年来|近年|当年")
 RE_TIME_FRAME = re.compile(
     r"截至|截止|目前|至今|现有|近[0-9一二两三四五六七八九十]+年|多年来|近年|今年|去年|每年|年均|此前"
 )
+# Words that may open a reporting period: 截至2024年, 自2023年以来.
+RE_PERIOD_LEAD = re.compile(r"^\s*(截至|截止|自|从|在)?")
 RE_SUMMARY = re.compile(r"\s*(摘要|内容摘要|导读)[:：]")
 # N个乡镇…分别组建退休干部党支部: the counted units each set up a branch (corpus README).
-RE_EACH_BRANCH = re.compile(
-    r"^[^，,。；;：:]{0,30}?(?:分别|各自|均)(?:成立|建立|组建|设立)了?[^，,。；;]{0,12}?"
-    r"(?:党支部|党组织|党小组|党总支|党工委|党委)"
-)
+SETS_UP_BRANCH = r"(?:成立|建立|组建|设立)了?[^，,。；;]{0,12}?(?:党支部|党组织|党小组|党总支|党工委|党委)"
+RE_EACH_BRANCH = re.compile(rf"^[^，,。；;：:]{{0,30}}?(?:分别|各自|均){SETS_UP_BRANCH}")
 # 9地市、85县市区成立了老干部党工委: counted units opening the clause set up branches
 # themselves, with or without 分别 (not 在12家企业中建立党组织, where they host one).
 RE_CLAUSE_HEAD = re.compile(r"[，,；;：:。！？!]")
 RE_HOST_BEFORE = re.compile(r"[在为帮给向对从]|助推|指导")
-RE_OWN_BRANCH = re.compile(
-    r"^[^，,。；;：:中内里为帮]{0,30}?(?:分别|各自|均)?(?:成立|建立|组建|设立)了?[^，,。；;]{0,12}?"
-    r"(?:党支部|党组织|党小组|党总支|党工委|党委)"
-)
+RE_OWN_BRANCH = re.compile(rf"^[^，,。；;：:中内里为帮]{{0,30}}?(?:分别|各自|均)?{SETS_UP_BRANCH}")
 # 由…8名村民组建/组成: the people make up the team, so they are its members.
 RE_MEMBERS_OF = re.compile(r"^[^，,。；;]{0,12}?(?:组建|组成|共同组建)")
 RE_ORGANISATION = re.compile(r"支部|党委|党组织|党总支|党小组|队|团|协会|委员会|中心|站|室")
@@ -79,6 +71,8 @@ RE_LIST_GAP = re.compile(r"[、和及]?[^，,；;。、]{0,8}")
 # Verbs whose object is the people served (惠及700多万人次, 服务群众3000人次).
 RE_BENEFIT_BEFORE = re.compile(r"(?:惠及|受益|覆盖|辐射|服务|帮助|帮扶|救助|受惠)$")
 # 由12个分队组成的合唱团: the number counts the noun before the relative verb.
+# A quoted name opening the words after a figure: 30场“手把手教老人用手机”活动.
+RE_QUOTED_NAME = re.compile(r"“([^”]{1,20})”")
 MEMBER_VERBS = frozenset("组成 组建 构成".split())
 # Units that measure size, not work: 占地23310平方米 is `other` whatever the subject.
 MEASURE_KINDS = ("area", "length", "weight")
@@ -87,15 +81,12 @@ MEASURE_KINDS = ("area", "length", "weight")
 @lru_cache(maxsize=1)
 def metric_keywords() -> dict[str, str]:
     """keyword → metric from ``data/metrics.tsv`` (simplified; the head noun decides)."""
-    with open(DATA / "metrics.tsv", encoding="utf-8", newline="") as f:
-        return {r["keyword"]: r["metric"] for r in csv.DictReader(f, delimiter="\t")}
+    return {r["keyword"]: r["metric"] for r in read_tsv("metrics.tsv")}
 
 
 @lru_cache(maxsize=1)
-@functools.lru_cache(maxsize=1)
 def _fallback_subjects() -> dict[str, str]:
-    with open(DATA / "fallback_subjects.tsv", encoding="utf-8", newline="") as f:
-        return {r["key"]: r["subject"] for r in csv.DictReader(f, delimiter="\t")}
+    return {r["key"]: r["subject"] for r in read_tsv("fallback_subjects.tsv")}
 
 
 def fallback_subject(metric: str, unit: str | None) -> str:
@@ -109,6 +100,7 @@ def fallback_subject(metric: str, unit: str | None) -> str:
     return table.get(f"metric:{metric}") or table.get(f"unit:{unit}") or "数量"
 
 
+@lru_cache(maxsize=1)
 def population_words() -> dict[str, frozenset[str]]:
     """role → words, from ``data/population_words.tsv``.
 
@@ -119,9 +111,8 @@ def population_words() -> dict[str, frozenset[str]]:
     that modify people (退休党员, 留守儿童).
     """
     out: dict[str, set[str]] = {}
-    with open(DATA / "population_words.tsv", encoding="utf-8", newline="") as f:
-        for r in csv.DictReader(f, delimiter="\t"):
-            out.setdefault(r["role"], set()).add(r["word"])
+    for r in read_tsv("population_words.tsv"):
+        out.setdefault(r["role"], set()).add(r["word"])
     return {role: frozenset(words) for role, words in out.items()}
 
 
@@ -136,15 +127,13 @@ def _residence_re() -> re.Pattern:
 @lru_cache(maxsize=1)
 def time_words() -> frozenset[str]:
     """Time adverbials (前不久, 近日) from ``data/time_words.tsv``: they end a noun phrase."""
-    with open(DATA / "time_words.tsv", encoding="utf-8", newline="") as f:
-        return frozenset(r["word"] for r in csv.DictReader(f, delimiter="\t"))
+    return frozenset(r["word"] for r in read_tsv("time_words.tsv"))
 
 
 @lru_cache(maxsize=1)
 def implied_units() -> dict[str, str]:
     """keyword before a bare number → its unit (``管理人口约21万`` → 人, ``资金200万`` → 元)."""
-    with open(DATA / "implied_units.tsv", encoding="utf-8", newline="") as f:
-        return {r["keyword"]: r["unit"] for r in csv.DictReader(f, delimiter="\t")}
+    return {r["keyword"]: r["unit"] for r in read_tsv("implied_units.tsv")}
 
 
 # A "sentence" in scraped text can be a whole page without punctuation: every fact would copy
@@ -330,7 +319,7 @@ def sentence_years(plain: str, sentences: tuple[Sentence, ...]) -> list[int | No
             year = int(found[0])
             opener = RE_ITEM.match(body)
             head = body[opener.end():] if opener else body
-            head = re.sub(r"^\s*(截至|截止|自|从|在)?", "", head)
+            head = RE_PERIOD_LEAD.sub("", head)
             carry = int(head[:4]) if RE_PERIOD_OPEN.match(head) else None
             carry_item = s.item
             out.append(year)
@@ -464,7 +453,7 @@ def _right_subject(plain: str, q: Quantity, sent_end: int,
     fragment = _clause(plain, q.end, sent_end, +1)
     if not fragment or q.kind == "ratio" and not fragment.startswith("的"):
         return None
-    quoted = re.match(r"“([^”]{1,20})”", fragment)
+    quoted = RE_QUOTED_NAME.match(fragment)
     tokens = _tagged(fragment)
     lead = 0
     while lead < len(tokens) and tokens[lead][1] == "quote":

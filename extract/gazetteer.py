@@ -17,13 +17,12 @@ import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
-import jieba
 from hanlp_trie import Trie
 
 from extract.cache import cached
+from extract.segment import JIEBA_DICT
 
 DIVISIONS = Path(__file__).parent / "data" / "divisions.tsv"
-JIEBA_DICT = Path(jieba.__file__).parent / "dict.txt"
 LEVELS: tuple[str, ...] = ("province", "city", "county", "town")
 # Words of jieba's dictionary at least this frequent decide whether a short form stands on its
 # own: 建平 (建平县) inside 创建平安 straddles 创建 and 平安, so it is not a place there.

@@ -24,6 +24,8 @@ CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3
 CN_SMALL = {"十": 10, "百": 100, "千": 1000}
 CN_BIG = {"万": 10 ** 4, "萬": 10 ** 4, "亿": 10 ** 8, "億": 10 ** 8}
 CN_CHARS = "".join(CN_DIGIT) + "".join(CN_SMALL) + "".join(CN_BIG)
+# The numerals that number enumerated items (一是, （二）, 第三，): one to ten.
+CN_ITEM_NUMERALS = "一二三四五六七八九十"
 FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 
 # Qualifiers → approx (spec: over 余 多 超 逾 以上; under 近 不到 不足; about 约 左右 上下).
@@ -40,6 +42,10 @@ RE_CN = rf"[{CN_CHARS}]+"
 RE_PRE = r"超过|将近|接近|大约|多于|少于|不足|不到|超|逾|近|约|約|上(?=[百千万萬])"
 RE_TAIL = r"以上|左右|上下|有余|/年|/月"
 RE_GAP = r"[ \u00a0]"
+RE_NUMBER = re.compile(
+    rf"(?P<pre>{RE_PRE})?(?P<num>{RE_ARABIC}|{RE_CN})(?P<mid>余|多|几)?"
+    r"(?P<mag>[千万萬亿億])?(?P<post>余|多|把|来)?(?P<tail>以上|左右|上下|有余)?"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +71,8 @@ class Quantity:
     kind: str        # the unit's kind (units.tsv), "ratio" for percentages, "" for none
 
 
-def _read_tsv(name: str) -> list[dict[str, str]]:
+def read_tsv(name: str) -> list[dict[str, str]]:
+    """The rows of ``data/<name>`` (tab-separated, header line) as dicts."""
     with open(DATA / name, encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f, delimiter="\t"))
 
@@ -74,19 +81,19 @@ def _read_tsv(name: str) -> list[dict[str, str]]:
 def units() -> dict[str, Unit]:
     """surface → Unit, from ``data/units.tsv``."""
     return {r["surface"]: Unit(r["surface"], r["unit"], r["kind"], r["metric"])
-            for r in _read_tsv("units.tsv")}
+            for r in read_tsv("units.tsv")}
 
 
 @lru_cache(maxsize=1)
 def nouns_not_units() -> tuple[str, ...]:
     """Words that begin with a measure-word character but are nouns (家庭, 人员, 支部)."""
-    return tuple(r["word"] for r in _read_tsv("nouns_not_units.tsv"))
+    return tuple(r["word"] for r in read_tsv("nouns_not_units.tsv"))
 
 
 @lru_cache(maxsize=1)
 def tenth_idioms() -> tuple[str, ...]:
     """Set phrases with a numeral before 成 that are not shares (一成不变, 十成把握)."""
-    return tuple(r["word"] for r in _read_tsv("tenth_idioms.tsv"))
+    return tuple(r["word"] for r in read_tsv("tenth_idioms.tsv"))
 
 
 @lru_cache(maxsize=1)
@@ -150,6 +157,9 @@ BUILDING_UNITS = ("栋", "幢")
 ADDRESS_BEFORE = ("期", "区", "苑", "园", "院", "座", "号")
 RE_RANGE_NEXT = re.compile(r"[-—–~～至到][0-9０-９]")
 RE_LIST_BEFORE = re.compile(r"(?:[^，,。；;：:]等|[0-9][^，,。；;：:]{1,12}[、和及])$")
+# A duration counts only as the measure of work done (志愿服务时长超360日), not as a period.
+RE_DURATION_BEFORE = re.compile(r"时长|时数|工时|时间")
+RE_NON_DIGIT = re.compile(r"\D")
 
 
 def cn_to_number(s: str) -> int | None:
@@ -209,11 +219,7 @@ def parse_number(text: str) -> tuple[int | float, str]:
     ``"30余万"`` → (300000, "over"); ``"近70"`` → (70, "under"); ``"一百二十"`` → (120, "exact").
     Raises ValueError when ``text`` holds no number.
     """
-    m = re.fullmatch(
-        rf"(?P<pre>{RE_PRE})?(?P<num>{RE_ARABIC}|{RE_CN})(?P<mid>余|多|几)?"
-        r"(?P<mag>[千万萬亿億])?(?P<post>余|多|把|来)?(?P<tail>以上|左右|上下|有余)?",
-        text.strip(),
-    )
+    m = RE_NUMBER.fullmatch(text.strip())
     if not m:
         raise ValueError(f"Not a number: {text!r}. Expected e.g. 130, 1.2万, 30余万, 一百二十")
     value = _value(m)
@@ -265,7 +271,7 @@ def _declined(text: str, m: re.Match, unit: Unit | None) -> bool:
             return True
     elif unit.kind in ("date", "age"):
         return True
-    elif unit.kind == "duration" and not re.search(r"时长|时数|工时|时间", text[max(0, s - 8):s]):
+    elif unit.kind == "duration" and not RE_DURATION_BEFORE.search(text, max(0, s - 8), s):
         return True
     before = text[max(0, m.start() - 4):m.start()].rstrip(" \u00a0")
     if any(before.endswith(w) for w in ORDINAL_BEFORE):
@@ -278,7 +284,7 @@ def _declined(text: str, m: re.Match, unit: Unit | None) -> bool:
         nxt = text[m.end("num"):m.end("num") + 2]
         if not m.group("range") and len(nxt) == 2 and nxt[0] in "-—–:：/.．" and nxt[1].isdigit():
             return True
-        digits = len(re.sub(r"\D", "", num))
+        digits = len(RE_NON_DIGIT.sub("", num))
         # Seven digits are an ID or phone number unless money is counted; past 15 digits
         # nothing is a quantity (and a float would overflow).
         if digits >= 7 and (unit is None or unit.kind != "money") or digits > 15:

@@ -19,10 +19,13 @@ def norm(text: str) -> str:
     return "".join(c for c in text if unicodedata.category(c)[0] not in "ZPSC")
 
 
+def bigrams(text: str) -> collections.Counter:
+    return collections.Counter(text[i:i + 2] for i in range(len(text) - 1))
+
+
 def bigram_f1(pred: str, gold: str) -> float:
     """Char-bigram F1 of two texts, as score.py computes it (0.0 when one is empty)."""
-    p = collections.Counter(norm(pred)[i:i + 2] for i in range(len(norm(pred)) - 1))
-    g = collections.Counter(norm(gold)[i:i + 2] for i in range(len(norm(gold)) - 1))
+    p, g = bigrams(norm(pred)), bigrams(norm(gold))
     overlap = sum((p & g).values())
     if not overlap:
         return 0.0

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpus.decode import decode_html, declared_charsets, looks_binary, normalize_charset
+from corpus.read import decode_text
 
 TEXT = "<p>村里建起了老党员之家，党员们每周在这里学习，共开展活动126场次。</p>"
 TRAD = "<p>村里建起了老黨員之家，黨員們每週在這里學習，共開展活動126場次。</p>"
@@ -67,6 +68,13 @@ def test_normalize_charset():
 def test_declared_charsets_order():
     data = b'<?xml version="1.0" encoding="utf-8"?><meta charset="gbk">'
     assert declared_charsets(data, "text/html; charset=big5") == ["big5hkscs", "utf-8", "gb18030"]
+
+
+@pytest.mark.parametrize("data", [TEXT.encode("utf-16"), TEXT.encode("utf-32"),
+                                  codecs.BOM_UTF32_BE + TEXT.encode("utf-32-be")], ids=["utf-16", "utf-32", "utf-32-be"])
+def test_decode_text_reads_bom_files_like_decode_html(data):
+    # A UTF-32 LE BOM starts with the UTF-16 LE one: read as UTF-16 it is mojibake.
+    assert decode_text(data)[0] == decode_html(data)[0] == TEXT
 
 
 def test_looks_binary():

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 
 import pytest
 from click.testing import CliRunner
@@ -76,12 +77,29 @@ def test_shipped_model_is_small_and_loads():
     assert list(again.scores(text).round(6)) == list(model.scores(text).round(6))
 
 
-def test_missing_model_falls_back_to_rules(tmp_path, caplog):
+def test_missing_model_falls_back_to_rules(tmp_path, caplog, monkeypatch):
     with caplog.at_level(logging.WARNING, logger="classify.themes"):
         assert load_model(tmp_path / "none.json.gz") is None
     assert "missing" in caplog.text
     # The rule labeller stands in: classify_text and assign_themes keep working.
     assert label_by_rules(ITEMS[1][0], min_score=0.5)[0] == "志愿服务"
+    monkeypatch.setattr(themes, "load_model", lambda path=themes.MODEL_PATH: None)
+    assert classify_text(ITEMS[1][0]) == label_by_rules(ITEMS[1][0], min_score=0.5)
+    out = assign_themes(make_article(ITEMS[3][0]), Analysis("t-1", Region()))
+    assert out.themes == label_by_rules(ITEMS[3][0], min_score=0.5) and "助力发展" in out.themes
+
+
+def test_features_do_not_depend_on_the_hash_seed():
+    # Feature order is the order of the float sums in the model's scores: it must not follow
+    # set iteration order, or a score at a threshold could flip from one process to the next.
+    import subprocess
+    import sys
+
+    code = "import sys; from classify.themes import featurize; print(featurize(sys.argv[1], 2))"
+    text = "".join(t for t, _ in ITEMS)
+    outs = {subprocess.run([sys.executable, "-c", code, text], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "5")}
+    assert len(outs) == 1 and "#志愿服务" in outs.pop()
 
 
 def make_article(text: str) -> Article:
