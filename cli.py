@@ -1,13 +1,21 @@
-"""wrmine command line: ingest, predict, search, facts, export, demo, crawl, train-themes, bench.
+"""wrmine command line: a thin layer over the library (``wrmine.py``) and the store.
 
-Commands are thin: parse options, loop, call the stages, save through ``corpus.store``,
-print a summary. Every stage that declines an input raises ``corpus.errors.Declined``; the
-loop records the reason in ``skips`` and goes on.
+A command parses options, calls the library, prints, and exits with the operator's contract:
+
+- 0: the job was done (every input stored, unchanged, or declined for a reason of its own
+  content, such as a list page or an empty file, and recorded in ``skips``);
+- 1: the job was not (fully) done: an input could not be read or broke a stage, nothing was
+  stored, a crawl reached no page, the database is full or corrupt; ``--strict`` makes any
+  skip fatal, stopping the batch there;
+- 2: a usage error: a bad option, a missing database for a command that reads one.
+
+Read commands (search, facts, practices, show, explain, export, skips) never create or alter a
+file: a missing database, or a SQLite file that is not wrmine's, is refused with a message.
 """
 from __future__ import annotations
 
-import contextlib
 import csv
+import importlib
 import io
 import json
 import logging
@@ -18,93 +26,176 @@ from pathlib import Path
 
 import click
 
-from classify.themes import assign_themes
-from corpus import store
-from corpus.article import Article
-from corpus.clean import article_from_html, article_from_text
-from corpus.errors import Declined
-from corpus.read import Source, iter_inputs, iter_sources, source_id
-from extract.analysis import Analysis, METRICS, THEMES
-from extract.hanlp_backend import BACKENDS, BackendUnavailable, HanlpBackend, load_backend
-from extract.pipeline import analyse
-from extract.record import empty_record, to_record
+from extract.analysis import METRICS, THEMES
+
+
+
+class _Lazy:
+    """A module imported on first use: the library and the store (sqlite-utils, numpy) cost
+    half a second to import, and `wrmine --help` or a usage error should answer at once."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        return getattr(importlib.import_module(self._name), attr)
+
+
+store = _Lazy("corpus.store")
+wrmine = _Lazy("wrmine")
+# Must equal corpus.store.GROUPS (a test checks): listed here so --help needs no import.
+GROUP_CHOICES = ("region", "province", "city", "county", "year", "metric")
 
 logger = logging.getLogger("wrmine")
 DEFAULT_DB = "wrmine.db"
+DEMO_DB = "wrmine-demo.db"
 SAMPLES_DIR = Path(__file__).parent / "corpus" / "samples"
+FORMATS = ("table", "csv", "jsonl")
+BACKENDS = ("default", "hanlp")
+
+
+class Failed(click.ClickException):
+    """The job was not done (exit 1)."""
+
+    exit_code = 1
+
+
+class Usage(click.ClickException):
+    """A usage error without the usage text (exit 2): a missing database, an unreadable query."""
+
+    exit_code = 2
+
 
 db_option = click.option("--db", "db_path", default=DEFAULT_DB, show_default=True,
                          help="SQLite database file.", type=click.Path(dir_okay=False))
-
-
-def open_store(db_path: str):
-    try:
-        return store.open_db(db_path)
-    except store.StoreError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def skip_reason(exc: Exception) -> tuple[str, str]:
-    """(stage, one-line reason) for an input that failed: a stage that declined says why;
-    anything else is a bug, logged with its traceback under -v and recorded as internal."""
-    if isinstance(exc, Declined):
-        return exc.stage, str(exc)
-    logger.info("unexpected error", exc_info=exc)
-    return "internal", f"internal error: {type(exc).__name__}: {exc}"
-
-
-def article_from_source(source: Source, url: str | None = None) -> Article:
-    """Clean one read input into an Article (raises Declined)."""
-    url = url or source.url
-    if source.kind == "html":
-        return article_from_html(source.id, source.data, url=url, http_charset=source.http_charset)
-    return article_from_text(source.id, source.text, url=url)
-
-
-def process(article: Article, backend: HanlpBackend | None = None) -> Analysis:
-    """Extraction and classification: everything after cleaning.
-
-    ``backend`` (``--backend hanlp``): its NER places are an extra signal for the region.
-    """
-    analysis = analyse(article)
-    if backend is not None:
-        from dataclasses import replace
-
-        from extract.places import resolve_region
-
-        region = resolve_region(article, extra=backend.find_places(article.plain))
-        analysis = replace(analysis, region=region)
-    return assign_themes(article, analysis)
-
-
+format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                             help="table (tab-separated, with a header), csv (UTF-8 with BOM, for Excel) or jsonl.")
+output_option = click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False, allow_dash=True),
+                             default="-", help="Write here instead of stdout.")
+urls_option = click.option("--urls", "urls_paths", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                           help="TSV of id<TAB>url giving each input's page URL (repeatable: the files combine; "
+                                "one id with two URLs is an error).")
 backend_option = click.option(
     "--backend", "backend_name", type=click.Choice(BACKENDS), default="default", show_default=True,
     help="default: gazetteer only. hanlp: also a local HanLP NER model from $HANLP_HOME (never downloaded).")
 
 
-def open_backend(name: str) -> HanlpBackend | None:
-    """The chosen backend, or a ClickException saying how to make it available."""
+def filter_options(fn):
+    """The filters every listing command shares (search, facts, practices, export, dossier)."""
+    for option in reversed([
+        click.option("--region", help="Only articles about this place, any level (湖南, 长沙市, 天心區)."),
+        click.option("--year", type=int, help="Only articles published in, or with figures about, this year."),
+        click.option("--theme", type=click.Choice(THEMES), help="Only this theme."),
+        click.option("--metric", type=click.Choice(METRICS), help="Only articles (facts) of this metric."),
+        click.option("--source", "outlet", help="Only articles whose outlet (来源) contains this text."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+def open_for_writing(db_path: str):
+    try:
+        return wrmine.open_db(db_path)
+    except store.StoreError as exc:
+        raise Failed(str(exc)) from None
+
+
+def open_for_reading(db_path: str):
+    if not os.path.exists(db_path):
+        raise Usage(f"{db_path}: no such database (create one with `wrmine ingest FILES --db {db_path}`)")
+    try:
+        return wrmine.open_existing(db_path)
+    except store.StoreError as exc:
+        raise Failed(str(exc)) from None
+
+
+def read_urls(paths) -> dict[str, str]:
+    try:
+        return wrmine.read_urls(list(paths))
+    except wrmine.UsageError as exc:
+        raise Usage(str(exc)) from None
+
+
+def open_backend(name: str):
+    """The chosen backend (None for the default), or a usage error saying how to get it."""
+    if name == "default":
+        return None
+    from extract.hanlp_backend import BackendUnavailable, load_backend
+
     try:
         return load_backend(name)
     except BackendUnavailable as exc:
-        raise click.ClickException(f"--backend {name}: {exc}") from None
+        raise Failed(f"--backend {name}: {exc}") from None
 
 
-def read_urls(path: str | None) -> dict[str, str]:
-    """id → url from a TSV whose first two columns are id and url (header line skipped)."""
-    if not path:
-        return {}
-    urls = {}
-    try:
-        with open(path, encoding="utf-8-sig") as fh:
-            for i, line in enumerate(fh):
-                cols = line.rstrip("\r\n").split("\t")
-                if len(cols) < 2 or (i == 0 and cols[0].strip().lower() == "id"):
-                    continue
-                urls[cols[0].strip()] = cols[1].strip()
-    except UnicodeDecodeError:
-        raise click.ClickException(f"{path}: not a UTF-8 TSV file (id<TAB>url per line)") from None
-    return urls
+class Writer:
+    """Rows out as a table (tab-separated, header first), CSV (UTF-8 with BOM) or JSON lines,
+    to stdout or a file; counts what it wrote."""
+
+    def __init__(self, fmt: str, out_path: str = "-"):
+        self.fmt, self.out_path, self.count = fmt, out_path, 0
+
+    def write(self, rows, columns: list[str] | None = None) -> int:
+        rows = iter(rows)
+        first = next(rows, None)
+        binary = self.fmt == "csv"
+        stream = (sys.stdout.buffer if binary else sys.stdout) if self.out_path == "-" else \
+            open(self.out_path, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"}))
+        try:
+            if first is None:
+                if self.fmt == "table" and columns:
+                    stream.write("\t".join(columns) + "\n")
+                return 0
+            columns = columns or list(first.keys())
+            if self.fmt == "csv":
+                buf = io.StringIO()
+                writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
+                writer.writeheader()
+                stream.write(b"\xef\xbb\xbf")
+                for row in _chain(first, rows):
+                    writer.writerow({k: _cell(v) for k, v in row.items()})
+                    self.count += 1
+                    if buf.tell() > 1 << 16:
+                        stream.write(buf.getvalue().encode("utf-8"))
+                        buf.seek(0), buf.truncate()
+                stream.write(buf.getvalue().encode("utf-8"))
+            elif self.fmt == "jsonl":
+                for row in _chain(first, rows):
+                    stream.write(json.dumps({k: row.get(k) for k in columns}, ensure_ascii=False) + "\n")
+                    self.count += 1
+            else:
+                stream.write("\t".join(columns) + "\n")
+                for row in _chain(first, rows):
+                    stream.write("\t".join(_cell(row.get(c), table=True) for c in columns) + "\n")
+                    self.count += 1
+            return self.count
+        finally:
+            if self.out_path == "-":
+                stream.flush()
+            else:
+                stream.close()
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def _cell(value, table: bool = False) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "|".join(map(str, value))
+    if isinstance(value, float):
+        value = round(value, 3)
+        return str(int(value)) if value.is_integer() else str(value)
+    text = str(value)
+    return text.replace("\t", " ").replace("\n", " ") if table else text
+
+
+def total_line(shown: int, total: int, noun: str) -> None:
+    more = f" (showing {shown})" if shown < total else ""
+    click.echo(f"{total} {noun}{more}", err=True)
 
 
 @click.group()
@@ -116,218 +207,287 @@ def cli(verbose: bool) -> None:
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
-def ingest_paths(db, paths: list[str], urls: dict[str, str] | None = None,
-                 show_progress: bool = False, backend: HanlpBackend | None = None) -> dict:
-    """Ingest files into ``db``; returns counters and the skipped (path, reason) pairs."""
-    urls = urls or {}
-    result = {"ingested": 0, "skipped": [], "duplicates": 0}
-    files = list(iter_inputs(paths))
-    if not files:
-        raise click.ClickException(f"no input files (.txt, .html, .warc) in {' '.join(paths)}")
-    progress = (click.progressbar(files, label="ingesting", file=sys.stderr) if show_progress
-                else contextlib.nullcontext(files))
-    with progress as iterator:
-        for path in iterator:
-            try:
-                for source in iter_sources(path):
-                    _ingest_source(db, source, path, urls, backend, result)
-            except Exception as exc:  # noqa: BLE001 - the file itself cannot be read; the batch goes on
-                stage, reason = skip_reason(exc)
-                store.record_skip(db, stage, os.path.abspath(path), reason)
-                result["skipped"].append((path, reason))
-    return result
-
-
-def _ingest_source(db, source: Source, path: str, urls: dict[str, str],
-                   backend: HanlpBackend | None, result: dict) -> None:
-    """Clean, analyse and store one source; a failure is recorded in ``skips`` and counted."""
-    key = source.url or os.path.abspath(path)
-    try:
-        url = urls.get(source.id)
-        source = store.unique_source_id(db, source, key)
-        article = article_from_source(source, url)
-        analysis = process(article, backend)
-        duplicate_of = store.find_duplicate(db, article)
-        store.save_article(db, article, analysis, path=key, duplicate_of=duplicate_of)
-        result["ingested"] += 1
-        result["duplicates"] += bool(duplicate_of)
-    except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
-        stage, reason = skip_reason(exc)
-        store.record_skip(db, stage, key, reason)
-        result["skipped"].append((source.url or path, reason))
+def report_ingest(result: wrmine.IngestResult, elapsed: float, db_path: str) -> None:
+    """Per-input problems on stderr, the summary line on stdout, and the exit code."""
+    for key, _, reason in result.failed + result.skipped:
+        click.echo(f"skipped {key}: {reason}", err=True)
+    click.echo(f"{result.summary()}, {elapsed:.1f}s -> {db_path}")
+    if result.failed:
+        raise Failed(f"{len(result.failed)} input(s) could not be read or processed (see `wrmine skips`)")
+    if not result.stored and not result.unchanged:
+        raise Failed("nothing was stored")
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @db_option
-@click.option("--urls", "urls_path", type=click.Path(exists=True, dir_okay=False),
-              help="TSV of id<TAB>url giving each input's page URL.")
+@urls_option
 @backend_option
-def ingest(paths, db_path, urls_path, backend_name):
+@click.option("--strict", is_flag=True, help="Stop at the first input that is skipped, and exit 1.")
+@click.option("--force", is_flag=True, help="Analyse inputs again even when their bytes are unchanged.")
+def ingest(paths, db_path, urls_paths, backend_name, strict, force):
     """Ingest article files (.txt, .html/.htm, .warc/.warc.gz) and directories (recursively)."""
+    urls = read_urls(urls_paths)
     backend = open_backend(backend_name)
-    db = open_store(db_path)
+    missing = [p for p in paths if not os.path.exists(p)]
+    db = open_for_writing(db_path)
     start = time.perf_counter()
-    result = ingest_paths(db, list(paths), read_urls(urls_path), show_progress=sys.stderr.isatty(),
-                          backend=backend)
-    elapsed = time.perf_counter() - start
-    for path, reason in result["skipped"]:
-        click.echo(f"skipped {path}: {reason}", err=True)
-    dup = f" ({result['duplicates']} reposts of stored articles)" if result["duplicates"] else ""
-    click.echo(f"{result['ingested']} ingested{dup}, {len(result['skipped'])} skipped, "
-               f"{elapsed:.1f}s -> {db_path}")
+    progress = None
+    if sys.stderr.isatty():
+        def progress(files):
+            with click.progressbar(files, label="ingesting", file=sys.stderr) as bar:
+                yield from bar
+    try:
+        result = wrmine.ingest(db, paths, urls, backend=backend, strict=strict, force=force, progress=progress)
+    except wrmine.StopBatch as exc:
+        raise Failed(f"stopped (--strict): {exc}") from None
+    except store.StoreError as exc:
+        raise Failed(str(exc)) from None
+    except store.sqlite3.OperationalError as exc:
+        raise Failed(f"{db_path}: {exc}; the batch stopped, the database holds every article stored "
+                     "before this point") from None
+    report_ingest(result, time.perf_counter() - start, db_path)
+    if missing:
+        raise Failed(f"no such file or directory: {', '.join(missing)}")
 
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True)
-@click.option("--urls", "urls_path", type=click.Path(exists=True, dir_okay=False),
-              help="TSV of id<TAB>url (header skipped): each input's page URL.")
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+@urls_option
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=True), default="-",
               help="Write JSON lines here instead of stdout.")
 @backend_option
-def predict(files, urls_path, output, backend_name):
+@click.option("--explain", is_flag=True, help="Add the evidence trace: which rules and models decided each figure.")
+def predict(files, urls_paths, output, backend_name, explain):
     """Print one gold-format JSON line per input file (no database)."""
+    urls = read_urls(urls_paths)
     backend = open_backend(backend_name)
-    urls = read_urls(urls_path)
     failures = 0
-    inputs = list(iter_inputs(list(files)))
-    if not inputs:
-        raise click.ClickException(f"no input files (.txt, .html, .warc) in {' '.join(files)}")
-    for path in inputs:
-        written = 0
-        try:
-            for source in iter_sources(path):
-                output.write(json.dumps(predict_source(source, urls, backend), ensure_ascii=False) + "\n")
-                written += 1
-        except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
-            _, reason = skip_reason(exc)
-            click.echo(f"skipped {path}: {reason}", err=True)
-            failures += 1
-            if not written:
-                # Still one line per input, so that every file has its (empty) prediction.
-                output.write(json.dumps(empty_record(source_id(path), urls.get(source_id(path))),
-                                        ensure_ascii=False) + "\n")
+    for path in wrmine.iter_inputs(list(files)):
+        for record, reason in wrmine.predict_file(path, urls, backend, explain=explain):
+            output.write(json.dumps(record, ensure_ascii=False) + "\n")
+            if reason:
+                click.echo(f"skipped {path}: {reason}", err=True)
+                failures += not os.path.exists(path) or reason.startswith("internal")
+    missing = [f for f in files if not os.path.exists(f)]
+    if missing:
+        raise Failed(f"no such file or directory: {', '.join(missing)}")
     if failures:
-        click.echo(f"{failures} file(s) skipped", err=True)
-
-
-def predict_source(source: Source, urls: dict[str, str], backend: HanlpBackend | None) -> dict:
-    """The gold-format line for one source; an input that yields no article gets an empty line."""
-    try:
-        article = article_from_source(source, urls.get(source.id))
-    except Declined as exc:
-        click.echo(f"skipped {source.url or source.path}: {exc}", err=True)
-        return empty_record(source.id, urls.get(source.id) or source.url)
-    return to_record(article, process(article, backend))
+        raise Failed(f"{failures} input(s) could not be read")
 
 
 def context(text: str, simplified: str, query: str, width: int = 30) -> str:
     """A short piece of ``text`` around the first match of ``query`` (matched in simplified form)."""
-    from corpus.script import simplify
+    from corpus.query import words
 
-    words = [simplify(w) for w in query.split() if w]
     flat = simplified.replace("\n", " ")
-    pos = min((i for i in (flat.find(w) for w in words) if i >= 0), default=0)
+    pos = min((i for i in (flat.find(w) for w in words(query)) if i >= 0), default=0)
     start, end = max(0, pos - width), min(len(text), pos + width)
     snippet = text[start:end].replace("\n", " ")
     return ("…" if start else "") + snippet + ("…" if end < len(text) else "")
 
 
+def article_filters(region, year, theme, metric, outlet, ids=()) -> dict:
+    return {"region": region, "year": year, "theme": theme, "metric": metric, "source": outlet,
+            "ids": list(ids) or None}
+
+
+SEARCH_COLUMNS = ["id", "title", "published", "source", "place", "context"]
+
+
 @cli.command()
-@click.argument("query")
+@click.argument("query", required=False, default="")
 @db_option
+@filter_options
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Maximum number of hits.")
-@click.option("--theme", type=click.Choice(THEMES), help="Only articles with this theme.")
-@click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
-def search(query, db_path, limit, theme, fmt):
-    """Full-text search in Chinese (2-character words, traditional or simplified queries)."""
-    db = open_store(db_path)
-    hits = store.search(db, query, limit=limit, theme=theme)
-    for hit in hits:
-        ctx = context(hit["text"], hit["simplified"], query)
-        if fmt == "jsonl":
-            click.echo(json.dumps({"id": hit["id"], "title": hit["title"], "url": hit["url"],
-                                   "context": ctx}, ensure_ascii=False))
-        else:
-            click.echo(f"{hit['id']}\t{hit['title'] or ''}\t{ctx}")
-    if fmt == "table":
-        click.echo(f"{len(hits)} hit(s)", err=True)
+@format_option
+@output_option
+def search(query, db_path, region, year, theme, metric, outlet, limit, fmt, out_path):
+    """Full-text search in Chinese: words of any length, either script, AND/OR/NOT, "phrases".
+
+    An empty QUERY lists the articles that pass the filters."""
+    from corpus.query import QueryError
+
+    db = open_for_reading(db_path)
+    filters = article_filters(region, year, theme, metric, outlet)
+    try:
+        hits = store.search(db, query, limit=limit, **filters)
+        total = store.count_hits(db, query, **filters)
+    except QueryError as exc:
+        raise Usage(f"cannot read the query {query!r}: {exc}") from None
+    rows = ({"id": h["id"], "title": h["title"], "url": h["url"], "published": h["published"],
+             "source": h["source"], "place": "".join(filter(None, (h["province"], h["city"], h["county"], h["town"]))),
+             "context": context(h["text"], h["simplified"], query)} for h in hits)
+    n = Writer(fmt, out_path).write(rows, SEARCH_COLUMNS + ([] if fmt == "table" else ["url"]))
+    total_line(n, total, "hit(s)")
 
 
-def write_rows(rows, fmt: str, columns: list[str] | None = None) -> None:
-    """Write dict rows as a table, CSV (UTF-8 with BOM, for Excel) or JSON lines to stdout."""
-    rows = list(rows) if fmt != "jsonl" else rows
-    if fmt == "jsonl":
-        for r in rows:
-            click.echo(json.dumps(r, ensure_ascii=False))
-        return
-    if not rows:
-        return
-    columns = columns or list(rows[0].keys())
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
-        writer.writeheader()
-        for r in rows:
-            writer.writerow({k: ("|".join(v) if isinstance(v, list) else v) for k, v in r.items()})
-        sys.stdout.buffer.write(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
-        sys.stdout.flush()
-        return
-    click.echo("\t".join(columns))
-    for r in rows:
-        click.echo("\t".join("" if r.get(c) is None else str(r.get(c)) for c in columns))
-
-
-FACT_COLUMNS = ["article_id", "span", "value", "unit", "approx", "subject", "metric", "year",
+FACT_COLUMNS = ["article_id", "span", "value", "unit", "approx", "subject", "metric", "year", "confidence",
                 "province", "city", "county", "town", "sentence"]
 
 
 @cli.command()
 @db_option
-@click.option("--metric", type=click.Choice(METRICS), help="Only facts of this metric.")
-@click.option("--region", help="Only articles about this place (any level, e.g. 天心区).")
-@click.option("--year", type=int, help="Only facts about this year.")
+@filter_options
 @click.option("--subject", help="Only facts whose subject contains this text.")
-@click.option("--theme", type=click.Choice(THEMES), help="Only facts from articles with this theme.")
 @click.option("--article", help="Only facts from this article id.")
-@click.option("--group-by", type=click.Choice(list(store.GROUPS)), help="Sum and count per group and unit.")
+@click.option("--min-confidence", type=click.FloatRange(0, 1), help="Only facts at least this sure (0–1).")
+@click.option("--group-by", type=click.Choice(GROUP_CHOICES),
+              help="Count per group and unit: amounts summed within a unit, ratios averaged, never summed.")
 @click.option("--limit", type=click.IntRange(min=1), help="Maximum number of facts.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True)
-def facts(db_path, metric, region, year, subject, theme, article, group_by, limit, fmt):
-    """List facts (figures) with filters, or sums and counts with --group-by."""
-    db = open_store(db_path)
-    filters = dict(metric=metric, region=region, year=year, subject=subject, theme=theme, article=article)
+@format_option
+@output_option
+def facts(db_path, region, year, theme, metric, outlet, subject, article, min_confidence, group_by, limit,
+          fmt, out_path):
+    """List facts (figures) with their sentence and provenance, or counts with --group-by."""
+    db = open_for_reading(db_path)
+    filters = dict(metric=metric, region=region, year=year, subject=subject, theme=theme, article=article,
+                   min_confidence=min_confidence, source=outlet)
     if group_by:
-        write_rows(store.group_facts(db, group_by, **filters), fmt)
-    else:
-        columns = FACT_COLUMNS if fmt != "table" else ["article_id", "span", "value", "unit", "approx",
-                                                        "subject", "metric", "year", "county"]
-        rows = store.query_facts(db, limit=limit, **filters)
-        if fmt == "jsonl":
-            rows = ({k: r[k] for k in FACT_COLUMNS + ["start", "end", "raw_start", "raw_end"]} for r in rows)
-        write_rows(rows, fmt, columns)
+        n = Writer(fmt, out_path).write(store.group_facts(db, group_by, **filters))
+        click.echo(f"{n} group(s)", err=True)
+        return
+    columns = FACT_COLUMNS if fmt != "table" else [
+        "article_id", "span", "value", "unit", "approx", "subject", "metric", "year", "confidence", "county",
+        "sentence"]
+    if fmt == "jsonl":
+        columns = FACT_COLUMNS + ["start", "end", "raw_start", "raw_end", "url", "title"]
+    n = Writer(fmt, out_path).write(store.query_facts(db, limit=limit, **filters), columns)
+    total = n if not limit or n < limit else store.count_facts(db, **filters)
+    total_line(n, total, "fact(s)")
+
+
+PRACTICE_COLUMNS = ["article_id", "title", "themes", "confidence", "article_title", "published", "source",
+                    "province", "city", "county", "town", "url"]
+
+
+@cli.command()
+@click.argument("query", required=False, default="")
+@db_option
+@filter_options
+@click.option("--limit", type=click.IntRange(min=1), help="Maximum number of practices.")
+@format_option
+@output_option
+def practices(query, db_path, region, year, theme, metric, outlet, limit, fmt, out_path):
+    """List practices (一是…二是…) with their article, place, date and URL; QUERY: words the
+    practice title must contain."""
+    db = open_for_reading(db_path)
+    rows = store.query_practices(db, limit=limit, query=query,
+                                 **article_filters(region, year, theme, metric, outlet))
+    n = Writer(fmt, out_path).write(rows, PRACTICE_COLUMNS)
+    click.echo(f"{n} practice(s)", err=True)
+
+
+@cli.command()
+@click.argument("article_id")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def show(article_id, db_path, fmt):
+    """Show one stored article: metadata, place, themes, facts, practices and its text."""
+    db = open_for_reading(db_path)
+    info = store.explain_rows(db, article_id)
+    if info is None:
+        raise Failed(f"no article {article_id!r} in {db_path}")
+    row = next(store.export_rows(db, "articles", ids=[article_id]))
+    if fmt == "json":
+        click.echo(json.dumps(row | {"facts": info["facts"], "practices": info["practices"]},
+                              ensure_ascii=False, indent=1))
+        return
+    place = " ".join(filter(None, (row["province"], row["city"], row["county"], row["town"]))) or "-"
+    click.echo(f"{row['title'] or '(no title)'}\n{row['source'] or '-'}  {row['published'] or '-'}  {place}")
+    click.echo(f"url: {row['url'] or '-'}\nthemes: {'、'.join(row['themes']) or '-'}\n")
+    for f in info["facts"]:
+        click.echo(f"  {f['span']}\t{f['subject']}\t{f['metric']}\t{f['year'] or ''}\t{f['confidence']:.2f}")
+    for p in info["practices"]:
+        click.echo(f"  · {p['title']}")
+    click.echo("\n" + row["text"])
+
+
+@cli.command()
+@click.argument("article_id")
+@db_option
+def explain(article_id, db_path):
+    """Why each figure, the place and each practice of a stored article came out as they did:
+    the rules and models that fired, with their confidence."""
+    db = open_for_reading(db_path)
+    info = store.explain_rows(db, article_id)
+    if info is None:
+        raise Failed(f"no article {article_id!r} in {db_path}")
+    place = " ".join(filter(None, (info["province"], info["city"], info["county"], info["town"]))) or "(none)"
+    click.echo(f"{article_id}  {info['title'] or '(no title)'}  [title from: {info['title_origin'] or '-'}]")
+    conf = info["region_confidence"]
+    click.echo(f"region: {place}" + (f"  confidence {conf:.2f}" if conf is not None else ""))
+    for line in info["region_evidence"]:
+        click.echo(f"    {line}")
+    click.echo(f"facts ({len(info['facts'])}):")
+    for f in info["facts"]:
+        click.echo(f"  [{f['start']}:{f['end']}] {f['span']} = {f['value']} {f['unit']} ({f['approx']}) "
+                   f"subject {f['subject']} · {f['metric']} · year {f['year'] or '-'} · "
+                   f"confidence {f['confidence'] or 0:.2f}")
+        for line in f["evidence"]:
+            click.echo(f"      {line}")
+    click.echo(f"practices ({len(info['practices'])}):")
+    for p in info["practices"]:
+        click.echo(f"  [{p['start']}:{p['end']}] {p['title']} · confidence {p['confidence'] or 0:.2f}")
+        for line in p["evidence"]:
+            click.echo(f"      {line}")
 
 
 @cli.command()
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.option("--table", type=click.Choice(["articles", "facts", "practices"]), default="articles",
               show_default=True)
-def export(db_path, fmt, table):
-    """Export articles (default), facts or practices as JSON lines or CSV."""
-    db = open_store(db_path)
-    write_rows(store.export_rows(db, table), fmt)
+@click.option("--query", help="Only articles matching this full-text query.")
+@filter_options
+@click.option("--ids", help="Only these article ids (comma-separated).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+@output_option
+def export(db_path, table, query, region, year, theme, metric, outlet, ids, fmt, out_path):
+    """Export articles (default), facts or practices, filtered like search."""
+    from corpus.query import QueryError
+
+    db = open_for_reading(db_path)
+    filters = article_filters(region, year, theme, metric, outlet, [i for i in (ids or "").split(",") if i])
+    try:
+        n = Writer(fmt, out_path).write(store.export_rows(db, table, query=query, **filters))
+    except QueryError as exc:
+        raise Usage(f"cannot read the query {query!r}: {exc}") from None
+    click.echo(f"{n} {table}", err=True)
 
 
 @cli.command()
 @db_option
+@click.option("--stage", help="Only this stage (read, clean, internal, fetch …).")
+@click.option("--since", help="Only skips at or after this ISO date/time (2026-12-01).")
+@format_option
+@output_option
+def skips(db_path, stage, since, fmt, out_path):
+    """List every input that was declined or failed, and why."""
+    db = open_for_reading(db_path)
+    n = Writer(fmt, out_path).write(store.list_skips(db, stage=stage, since=since), ["stage", "key", "reason", "at"])
+    click.echo(f"{n} skip(s)", err=True)
+
+
+@cli.command()
+@db_option
+def migrate(db_path):
+    """Bring an existing wrmine database up to this version's schema."""
+    if not os.path.exists(db_path):
+        raise Usage(f"{db_path}: no such database")
+    open_for_writing(db_path)
+    click.echo(f"{db_path}: up to date")
+
+
+@cli.command()
+@click.option("--db", "db_path", default=DEMO_DB, show_default=True, type=click.Path(dir_okay=False),
+              help="Database to build (the demo's own file unless told otherwise).")
 @click.option("--crawl", "via_crawl", is_flag=True,
               help="Serve the samples as a small website on 127.0.0.1 and crawl it instead of reading files.")
 def demo(db_path, via_crawl):
     """Build a database from the bundled sample articles and show what wrmine found."""
     if not os.path.exists(SAMPLES_DIR):
-        raise click.ClickException(f"bundled samples missing at {SAMPLES_DIR}")
-    db = open_store(db_path)
+        raise Failed(f"bundled samples missing at {SAMPLES_DIR}")
+    db = open_for_writing(db_path)
     if via_crawl:
         from corpus.crawl import crawl as run_crawl
         from corpus.demo_site import build_site, serve
@@ -335,14 +495,13 @@ def demo(db_path, via_crawl):
 
         with serve(build_site(SAMPLES_DIR)) as base:
             click.echo(f"Serving the sample articles as a website at {base}/news/index.html")
-            stats = run_crawl(db, [f"{base}/news/index.html"], lambda page, aid: store_crawled_page(db, page, aid),
+            stats = run_crawl(db, [f"{base}/news/index.html"], lambda page, aid: wrmine.store_page(db, page, aid),
                               settings=FetchSettings(delay=0.0, allow_private=True))
         click.echo(stats.summary() + f" -> {db_path}\n")
     else:
         urls_file = SAMPLES_DIR / "urls.tsv"
-        result = ingest_paths(db, [str(SAMPLES_DIR)], read_urls(str(urls_file) if urls_file.exists() else None))
-        click.echo(f"Ingested {result['ingested']} sample articles into {db_path} "
-                   f"({len(result['skipped'])} skipped).\n")
+        result = wrmine.ingest(db, [str(SAMPLES_DIR)], read_urls([str(urls_file)] if urls_file.exists() else []))
+        click.echo(f"Sample articles into {db_path}: {result.summary()}.\n")
     for row in store.export_rows(db, "articles"):
         place = "".join(filter(None, (row["province"], row["city"], row["county"], row["town"]))) or "?"
         n = db.execute("SELECT COUNT(*) FROM facts WHERE article_id = ?", [row["id"]]).fetchone()[0]
@@ -357,7 +516,8 @@ def demo(db_path, via_crawl):
     click.echo("\nTry next:")
     click.echo(f"    wrmine search 党建 --db {db_path}")
     click.echo(f"    wrmine facts --metric teams --db {db_path}")
-    click.echo(f"    wrmine facts --group-by region --format csv --db {db_path} > facts.csv")
+    click.echo(f"    wrmine practices --region 长沙 --db {db_path}")
+    click.echo(f"    wrmine explain {next(iter(store.export_rows(db, 'articles')), {}).get('id', 'ID')} --db {db_path}")
 
 
 BENCHMARKS_DIR = Path(__file__).parent / "benchmarks"
@@ -371,11 +531,11 @@ def bench(only):
 
     scripts = sorted(BENCHMARKS_DIR.glob("bench_*.py")) if BENCHMARKS_DIR.exists() else []
     if not scripts:
-        raise click.ClickException(f"no benchmarks found in {BENCHMARKS_DIR} (they ship with a source checkout)")
+        raise Failed(f"no benchmarks found in {BENCHMARKS_DIR} (they ship with a source checkout)")
     names = {p.stem.removeprefix("bench_"): p for p in scripts}
     unknown = set(only) - set(names)
     if unknown:
-        raise click.ClickException(f"unknown benchmark(s) {', '.join(sorted(unknown))}. "
+        raise Usage(f"unknown benchmark(s) {', '.join(sorted(unknown))}. "
                                    f"Benchmarks: {', '.join(names)}")
     failed = 0
     for name, script in names.items():
@@ -385,22 +545,7 @@ def bench(only):
         proc = subprocess.run([sys.executable, str(script)], cwd=str(BENCHMARKS_DIR.parent))
         failed += proc.returncode != 0
     if failed:
-        raise click.ClickException(f"{failed} benchmark(s) failed")
-
-
-def store_crawled_page(db, page, article_id: str) -> str | None:
-    """The crawler's per-article callback: the same clean → extract → store path as ingest.
-    Returns the stored id, or None when a stage declined the page (recorded in skips)."""
-    try:
-        article = article_from_html(article_id, page.html, url=page.url, http_charset=page.encoding)
-        analysis = process(article)
-        store.save_article(db, article, analysis, path=page.url,
-                           duplicate_of=store.find_duplicate(db, article))
-        return article_id
-    except Exception as exc:  # noqa: BLE001 - one bad page must never stop a crawl
-        stage, reason = skip_reason(exc)
-        store.record_skip(db, stage, page.url, reason)
-    return None
+        raise Failed(f"{failed} benchmark(s) failed")
 
 
 @cli.command()
@@ -426,7 +571,7 @@ def crawl(urls, db_path, delay, max_pages, max_depth, allow_private, config_path
     try:
         sites = load_sites(config_path)
     except SiteConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Usage(str(exc)) from None
     from urllib.parse import urlsplit
 
     for url in urls:
@@ -437,15 +582,18 @@ def crawl(urls, db_path, delay, max_pages, max_depth, allow_private, config_path
         except ValueError:
             ok = False
         if not ok:
-            raise click.ClickException(f"{url!r}: not an http(s) URL with a host (e.g. https://www.gov.cn/xinwen/)")
-    db = open_store(db_path)
+            raise Usage(f"{url!r}: not an http(s) URL with a host (e.g. https://www.gov.cn/xinwen/)")
+    db = open_for_writing(db_path)
     settings = FetchSettings(delay=delay, timeout=timeout, retries=retries, allow_private=allow_private)
     try:
-        stats = run_crawl(db, list(urls), lambda page, aid: store_crawled_page(db, page, aid),
+        stats = run_crawl(db, list(urls), lambda page, aid: wrmine.store_page(db, page, aid),
                           settings=settings, sites=sites, max_pages=max_pages, max_depth=max_depth)
     except KeyboardInterrupt:
-        raise click.ClickException("interrupted; run the same command again to resume") from None
+        raise Failed("interrupted; run the same command again to resume") from None
     click.echo(stats.summary() + f" -> {db_path}")
+    if getattr(stats, "reached_nothing", lambda: False)():
+        raise Failed("no start URL could be fetched: every one was refused or failed "
+                     f"(reasons: `wrmine skips --db {db_path}`)")
 
 
 @cli.command("train-themes")
@@ -480,7 +628,7 @@ def train_themes_command(corpus_dir, labels_path, relabel, exclude_files, annota
                                       exclude=train.read_exclude(exclude_files),
                                       annotations=annotations_path, annotation_sets=annotation_sets)
     except (FileNotFoundError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Failed(str(exc)) from None
     themes.save_model(model, out)
     themes.load_model.cache_clear()
     click.echo(f"trained on {n} units, {len(model.vocab)} features, "

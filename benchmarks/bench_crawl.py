@@ -67,11 +67,11 @@ def main() -> None:
         print(f"crawl, no-op handler: {bare:7.1f} pages/s  ({n} articles, {len(bodies)} distinct bodies, "
               f"{'real pages' if real else 'fixture pages'})")
 
-        import cli
+        import wrmine
         from corpus.clean import article_from_html
 
-        cli.process(article_from_html("warm", bodies[0]))      # load models outside the timing
-        full, n = run(server, lambda db: (lambda page, aid: cli.store_crawled_page(db, page, aid)))
+        wrmine.analyse_article(article_from_html("warm", bodies[0]))   # load models outside the timing
+        full, n = run(server, lambda db: (lambda page, aid: wrmine.store_page(db, page, aid)))
         print(f"crawl + clean/extract/store: {full:7.1f} pages/s  ({n} articles stored)")
 
 

@@ -1,51 +1,104 @@
-"""Speed of the HTML extractor against a named anchor, in the same run, on the same pages.
+"""Quality and speed of the HTML extractor beside readability-lxml, in the same run, on the
+same pages.
 
-    python benchmarks/bench_html.py [DIR] [--repeat N]
+    python benchmarks/bench_html.py [DIR ...] [--repeat N] [--per-page]
 
-DIR defaults to ../shared/bench/boilerplate/dev (the 27 boilerplate benchmark pages). Prints
-pages/s for ``corpus.html.extract_body`` (decode + parse + choose + trim) and for the anchor
-``BeautifulSoup(html, "lxml").get_text()`` on pages decoded beforehand (so the anchor does
-less work than we do), both single-threaded. Quality is scored by
-``../shared/bench/boilerplate/score.py``, not here.
+DIR defaults to ../shared/bench/boilerplate/dev (the 27 shared pages) and
+tests/fixtures/html_bench (our hand-made pages). Each page is scored with the shared
+scorer's own metric (``score.py``: character-bigram P/R/F1, start/end hit), once for
+``corpus.clean.extract_body`` and once for readability-lxml through the bench's adapter
+(``baselines.readability``); pages/s for both are timed alternately page by page, ``repeat``
+times over, single-threaded, so load on a shared machine hits both alike. Pages without a
+gold body (``<id>.skip.txt``: list and front pages) are checked to raise NotAnArticle.
+readability-lxml and html-text must be installed (``pip install readability-lxml html-text``).
 """
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-from corpus.decode import decode_html  # noqa: E402
-from corpus.html import extract_body  # noqa: E402
-from timing import per_second  # noqa: E402
-
-DEFAULT_DIR = ROOT.parent / "shared" / "bench" / "boilerplate" / "dev"
+BENCH = ROOT.parent / "shared" / "bench" / "boilerplate"
+DEFAULT_DIRS = [BENCH / "dev", ROOT / "tests" / "fixtures" / "html_bench"]
 
 
-def anchor_get_text(text: str) -> str:
-    from bs4 import BeautifulSoup
+def load_scorer():
+    sys.path.insert(0, str(BENCH))
+    import baselines
+    import score
+    return score, baselines.readability
 
-    return BeautifulSoup(text, "lxml").get_text("\n")
+
+def run_dir(folder: Path, repeat: int, per_page: bool) -> float:
+    from corpus.clean import extract_body
+    from corpus.errors import NotAnArticle
+    from corpus.html import extract_page
+
+    score, readability = load_scorer()
+    pairs = sorted(p for p in folder.glob("*.html") if p.with_name(p.stem + ".gold.txt").exists())
+    skips = sorted(p for p in folder.glob("*.html") if p.with_name(p.stem + ".skip.txt").exists())
+    pages = [p.read_bytes() for p in pairs]
+    golds = [score.norm(p.with_name(p.stem + ".gold.txt").read_text(encoding="utf-8")) for p in pairs]
+    tools = {"wrmine": extract_body, "readability-lxml": readability}
+    spent = dict.fromkeys(tools, 0.0)
+    outputs: dict[str, list[str]] = {name: [] for name in tools}
+    for r in range(repeat):
+        for data in pages:
+            for name, fn in tools.items():
+                t0 = time.perf_counter()
+                try:
+                    out = fn(data) or ""
+                except Exception as exc:  # noqa: BLE001 - a crash is a failed page, as in score.py
+                    out = ""
+                    print(f"  {name} raised {type(exc).__name__}", file=sys.stderr)
+                spent[name] += time.perf_counter() - t0
+                if r == 0:
+                    outputs[name].append(out)
+    print(f"== {folder} ({len(pages)} pages with gold, repeat={repeat})")
+    print(f"{'extractor':<18} {'F1':>6} {'P':>6} {'R':>6} {'start':>6} {'end':>6} {'F1<0.5':>6} {'pages/s':>8}")
+    rates = {}
+    for name in tools:
+        rows = []
+        for i, (out, gold) in enumerate(zip(outputs[name], golds)):
+            pred = score.norm(out)
+            P, R, F = score.prf(pred, gold)
+            rows.append((pairs[i].stem, F, P, R, pred.startswith(gold[:score.EDGE]), pred.endswith(gold[-score.EDGE:])))
+        n = len(rows)
+        rates[name] = n * repeat / spent[name]
+        print(f"{name:<18} {sum(r[1] for r in rows) / n:6.4f} {sum(r[2] for r in rows) / n:6.4f} "
+              f"{sum(r[3] for r in rows) / n:6.4f} {sum(r[4] for r in rows) / n:6.2f} {sum(r[5] for r in rows) / n:6.2f} "
+              f"{sum(r[1] < 0.5 for r in rows):6d} {rates[name]:8.1f}")
+        if per_page:
+            for pid, F, P, R, s, e in rows:
+                if F < 1 or not (s and e):
+                    print(f"    {pid:<32} F1={F:.3f} P={P:.3f} R={R:.3f} start={'y' if s else '-'} end={'y' if e else '-'}")
+    ratio = rates["wrmine"] / rates["readability-lxml"]
+    print(f"pages/s ratio wrmine / readability-lxml: {ratio:.2f}x")
+    for path in skips:
+        expected = path.with_name(path.stem + ".skip.txt").read_text(encoding="utf-8").strip()
+        try:
+            extract_page(path.read_bytes())
+            got = "an article (expected NotAnArticle)"
+        except NotAnArticle as exc:
+            got = f"NotAnArticle: {exc}"
+        mark = "ok " if got.startswith("NotAnArticle: " + expected) else "BAD"
+        print(f"  {mark} {path.stem}: {got}")
+    return ratio
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("dir", nargs="?", default=str(DEFAULT_DIR))
+    ap.add_argument("dirs", nargs="*", type=Path, default=DEFAULT_DIRS)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--per-page", action="store_true", help="list the pages below F1 1 or missing an edge")
     args = ap.parse_args()
-    paths = sorted(Path(args.dir).glob("*.html"))
-    if not paths:
-        sys.exit(f"no .html pages in {args.dir}")
-    pages = [p.read_bytes() for p in paths]
-    texts = [decode_html(b)[0] for b in pages]
-    mb = sum(map(len, pages)) / 1e6
-    ours = per_second(extract_body, pages, args.repeat)
-    anchor = per_second(anchor_get_text, texts, args.repeat)
-    print(f"pages={len(pages)} ({mb:.1f} MB) repeat={args.repeat}")
-    print(f"wrmine corpus.html.extract_body (bytes in)            {ours:8.1f} pages/s")
-    print(f"anchor BeautifulSoup(text,'lxml').get_text() (str in) {anchor:8.1f} pages/s")
+    if not (BENCH / "score.py").exists():
+        sys.exit(f"needs the shared boilerplate bench at {BENCH}")
+    for folder in args.dirs:
+        run_dir(folder, args.repeat, args.per_page)
 
 
 if __name__ == "__main__":

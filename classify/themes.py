@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.article import Article
+from corpus.markers import marker_source
 from corpus.script import simplify
 from extract.analysis import THEMES, Analysis, Practice
 
@@ -46,8 +47,7 @@ RE_TOKEN = re.compile(r"[\u4e00-\u9fff]+|[A-Za-z]+")
 # The lead clause of an item: its heading or first clause (一是建好老党员之家。…).
 RE_LEAD = re.compile(r"[^。；;！!？?：:\n]{1,40}")
 # Item markers at the start of a practice, dropped from the lead clause (they say nothing).
-RE_MARKER = re.compile(r"^\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十\d]+[)）]|"
-                       r"[一二三四五六七八九十]+、|\d+[、.．])\s*")
+RE_MARKER = re.compile(r"^\s*(?:" + marker_source(capture=False) + r")\s*")
 # A practice span shorter than this is only its heading: extend it to the end of the item.
 MIN_ITEM_CHARS = 40
 # Rule labeller: a heading hit counts this many times a body hit; one keyword counts at most

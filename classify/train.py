@@ -34,6 +34,7 @@ from classify.themes import (DATA_DIR, ThemeModel, assign_themes, classify_text,
 from corpus.article import Article
 from corpus.clean import article_from_text
 from corpus.errors import Declined
+from corpus.markers import marker_source
 from corpus.read import iter_inputs, read_source
 from corpus.script import simplify
 from extract.analysis import THEMES, Practice
@@ -50,13 +51,12 @@ PRACTICE_DICE = 0.5
 # Weight of a hand-labelled unit against a weak-labelled one (LABELLING.md, "Hand labels").
 HUMAN_WEIGHT = 2.0
 
-# Item markers 一是 / （一） / 一、 / 1、 (the digit forms differ below: ASCII "1." is a decimal
-# point too often to cut units at, but fine right before a located title).
-CN_MARKERS = r"[一二三四五六七八九十]{1,2}是|[（(][一二三四五六七八九十\d]{1,2}[)）]|[一二三四五六七八九十]{1,2}、"
+# Item markers (一是, （一）, 一、, 1、 …) from the one marker table.
+ITEM_MARKERS = marker_source(capture=False)
 # Where an enumerated item starts inside a paragraph: after a sentence end (or at the start).
-RE_ITEM_START = re.compile(rf"(?:^|(?<=[。；;！!？?]))\s*(?=(?:{CN_MARKERS}|\d{{1,2}}[、．]))", re.M)
+RE_ITEM_START = re.compile(rf"(?:^|(?<=[。；;！!？?]))\s*(?=(?:{ITEM_MARKERS}))", re.M)
 # An item marker ending right where a located gold title starts.
-RE_MARKER_BEFORE = re.compile(rf"(?:{CN_MARKERS}|\d{{1,2}}[、．.])\s*$")
+RE_MARKER_BEFORE = re.compile(rf"(?:{ITEM_MARKERS})\s*")
 RE_CJK = re.compile(r"[\u4e00-\u9fff]")
 # Page chrome that survives cleaning (datelines, bylines, breadcrumbs, site slogans): such
 # units are not labelled (hand check: they drew 智慧信息化 from 网/在线 and 为老服务 from 养老网).
@@ -164,12 +164,16 @@ def load_units(corpus_dir: str | Path, labels: list[dict]) -> tuple[list[str], l
 
 # --- hand annotations ----------------------------------------------------------------------
 
-def read_annotations(path: str | Path, sets: Iterable[str] = ("dev",)) -> tuple[list[dict], frozenset[str]]:
-    """Gold-format annotations of corpus articles (``benchmarks/heldout/annotations.jsonl``):
-    (the entries whose ``set`` is in ``sets``, the ids of every other entry). Only the id of an
-    entry outside ``sets`` is kept: those articles (the lead's hidden test) are neither read nor
-    trained on, not even through weak labels.
+def read_annotations(path: str | Path, sets: Iterable[str] = ("dev",),
+                     texts: str | Path | None = None) -> tuple[list[dict], frozenset[str]]:
+    """Gold-format annotations of corpus articles: (the entries whose ``set`` is in ``sets``,
+    the ids of every other entry). Only the id of an entry outside ``sets`` is kept: those
+    articles (a closed test set) are neither read nor trained on, not even through weak labels.
+    Reference lines (``benchmarks/annotations/*.jsonl``: offsets instead of copied text, see
+    ``corpus/gold.py``) are rebuilt from the article texts in ``texts``.
     """
+    from corpus.gold import from_refs, read_raw
+
     sets = frozenset(sets)
     keep, others = [], set()
     with open(path, encoding="utf-8") as fh:
@@ -178,6 +182,10 @@ def read_annotations(path: str | Path, sets: Iterable[str] = ("dev",)) -> tuple[
                 continue
             entry = json.loads(line)
             if entry.get("set") in sets:
+                if "named_methods@" in entry:
+                    if texts is None:
+                        raise ValueError(f"{path} holds references: the article texts are needed to read it")
+                    entry = from_refs(entry, read_raw(Path(texts) / f"{entry['id']}.txt"))
                 keep.append(entry)
             else:
                 others.add(entry["id"])
@@ -223,7 +231,9 @@ def with_marker(plain: str, practice: Practice) -> Practice:
     >>> with_marker("…。二是加强学习。", Practice(4, 8, "加强学习")).start
     2
     """
-    m = RE_MARKER_BEFORE.search(plain, max(0, practice.start - 8), practice.start)
+    # Matched from each start so the marker's own look-ahead (二是 needs a title) sees the title.
+    m = next((m for p in range(max(0, practice.start - 8), practice.start)
+              if (m := RE_MARKER_BEFORE.match(plain, p)) and m.end() == practice.start), None)
     return replace(practice, start=m.start()) if m else practice
 
 
@@ -458,7 +468,7 @@ def train_themes(corpus_dir: str | Path, labels_path: Path = LABELS_PATH, relabe
     annotated article is excluded."""
     human: list[dict] = []
     if annotations is not None:
-        human, others = read_annotations(annotations, annotation_sets)
+        human, others = read_annotations(annotations, annotation_sets, texts=corpus_dir)
         exclude = exclude | others
         human = [g for g in human if g["id"] not in exclude]
     if relabel or not Path(labels_path).exists():

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """A fetched web page before cleaning."""
+    """A fetched web page (or sitemap, or feed) before cleaning: the fetcher's answer and the
+    cleaner's input.
+
+    ``url`` is where the body came from, after redirects (``requested_url`` is the URL as asked
+    when a redirect led elsewhere); ``html`` holds the body bytes untouched and ``encoding`` the
+    charset the server (or the site's config) declared, None when none: decoding is the
+    cleaner's job. A 304 answer has an empty body.
+    """
 
     url: str
     fetched_at: str
@@ -23,6 +30,9 @@ class Page:
     html: bytes
     encoding: str | None = None
     content_type: str | None = None
+    requested_url: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +92,13 @@ class Article:
     simplified: str = ""
     raw_map: RawMap = field(default_factory=RawMap)
     content_hash: str = ""
+    # Where ``title`` came from: "text" (the headline printed in a scraped text), "html-heading",
+    # "html-meta", "html-title", "json-ld", "lead" (no headline printed: the first sentence,
+    # shown to people but never reported as the printed title), None (no title at all).
+    title_origin: str | None = None
+    # The metadata votes behind title/published/source/author: every candidate and the winner
+    # (``corpus.meta.read``), for ``wrmine explain``.
+    meta_evidence: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.simplified and len(self.simplified) != len(self.text):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from corpus.markers import marker_source
+
 # --------------------------------------------------------------------------------------
 # Spans deleted inside a line (the rest of the line stays).
 
@@ -163,7 +165,7 @@ DUPLICATE_MIN_CHARS = 12
 # Chinese list markers that open a numbered section heading (一、 （二）), shared by the
 # headline test of ``corpus.meta`` and the HTML reader's heading table; each adds its own
 # Arabic-numeral and 第一 forms.
-ENUMERATION_MARKERS = r"[一二三四五六七八九十]{1,3}[、．.]|[（(][一二三四五六七八九十\d]{1,3}[）)]"
+ENUMERATION_MARKERS = marker_source(("cn_comma", "cn_paren", "digit_paren"), capture=False)
 
 # Endings of an organ's name: a credit under the article or after its headline
 # (某县委老干部局, 某街道党工委). ``corpus.meta`` reads headline credits with this table too.

@@ -156,7 +156,8 @@ def split_lines(raw: str) -> list[Line]:
 # --- step 2: layout -------------------------------------------------------------------
 
 def _is_paragraph(line: Line) -> bool:
-    return line.kind == "text" and (
+    # A short headline with a ！/？ in it (社区食堂,何以长久飘香?) does not open the body.
+    return line.kind == "text" and not meta.is_exclaimed_title(line.plain) and (
         bool(bp.RE_SENTENCE_END.search(line.plain)) or len(line.text) >= bp.PARAGRAPH_MIN_CHARS)
 
 
@@ -174,7 +175,7 @@ def _pick_title(header: list[Line]) -> Line | None:
     line before the first date/source line, else the last title-shaped header line."""
     for ln in header:
         m = meta.RE_TITLE_ROW.match(ln.text) if ln.kind == "text" else None
-        if m and meta.looks_like_title(m.group("value")):
+        if m and meta.is_headline_line(m.group("value")):
             return replace(ln, text=m.group("value"), plain=ln.plain[m.start("value"):m.end("value")])
     first_meta = next((i for i, ln in enumerate(header) if ln.kind == "meta"), len(header))
     # The headline follows the breadcrumb (某易首页 > 某易河南 > 正文); short lines further down
@@ -182,11 +183,11 @@ def _pick_title(header: list[Line]) -> Line | None:
     crumb = max((i for i, ln in enumerate(header[:first_meta]) if meta.is_breadcrumb(ln.plain)), default=None)
     if crumb is not None:
         for ln in header[crumb + 1:first_meta]:
-            if ln.kind == "text" and meta.looks_like_title(ln.text):
+            if ln.kind == "text" and meta.is_headline_line(ln.text):
                 return ln
     for scope in (header[:first_meta], header[first_meta:]):
         for ln in reversed(scope):
-            if ln.kind == "text" and meta.looks_like_title(ln.text):
+            if ln.kind == "text" and meta.is_headline_line(ln.text):
                 return ln
     return next(filter(None, map(_title_before_spam, header)), None)
 
@@ -346,38 +347,62 @@ def article_from_text(id: str, text: str, url: str | None = None) -> Article:
     if not body.strip():
         raise NotAnArticle(f"no article body left after cleaning ({len(lay.lines)} lines, "
                            "all navigation, header or footer)")
-    header = [ln.text for ln in lay.header]
-    lead = [ln.text for ln in lay.body[:2]]
+    info = meta.read(text_layout(lay, text, url))
+    return Article(
+        id=id, text=body, url=url, raw=text,
+        title=info.title, title_origin=info.title_origin, published=info.published,
+        source=info.source, author=info.author, meta_evidence=info.evidence,
+        simplified=simplify(body), raw_map=raw_map, content_hash=content_hash(body),
+    )
+
+
+# The first lines of a text, where a headline printed twice and a date line below an early
+# body start are looked for.
+TOP_LINES = 15
+TOP_BODY_LINES = 3
+TOP_MAX_LINES = 60
+UPPER_PARAGRAPH_MIN_CHARS = 40
+
+
+def text_layout(lay: Layout, text: str, url: str | None = None) -> meta.MetaLayout:
+    """A scraped text's layout as the metadata reader sees it (``corpus.meta.MetaLayout``)."""
+    headline = None
+    if lay.title:
+        headline = meta.join_subtitle(_broken_title(lay, text), _next_text(lay, lay.title))
     # The first body line as scraped, from the start of its raw line: cleaning deletes a leading
     # byline (广州日报讯 (记者…)) that names the source and the author.
-    first_raw = _raw_line(text, lay.body[0])
+    first_raw = _raw_line(text, lay.body[0]) if lay.body else ""
     # Image captions may stand above the dateline (紅網時刻某市3月2日訊 under two captions).
     dateline = next((raw for raw in map(lambda ln: _raw_line(text, ln), lay.body[:DATELINE_MAX_LINE])
                      if meta.RE_PAPER_DATELINE.match(raw)), first_raw)
     # Lines below the header (body, skipped date lines, the top of the footer): a closing
     # "(来源:中新网)" or 《人民日报》(2023年3月6日第7版) dates and sources the article.
     closing = [ln.text for ln in lay.lines[len(lay.header):len(lay.lines) - len(lay.footer) + CLOSING_FOOTER_LINES]]
-    return Article(
-        id=id, text=body, url=url, raw=text,
-        title=meta.clean_title(meta.join_subtitle(_broken_title(lay, text), _next_text(lay, lay.title))) if lay.title else None,
-        published=meta.find_published(header, url, closing),
-        source=meta.find_source(header, lead, [ln.text for ln in lay.footer], dateline=dateline, closing=closing),
-        author=meta.find_author(header, first_raw),
-        simplified=simplify(body), raw_map=raw_map, content_hash=content_hash(body),
-    )
+    # Date lines above the first real paragraph (a slogan or a lead-in may open the body early)
+    # and above the footer (上一篇 2023-07-26 is another article's).
+    first_paragraph = next((ln.index for ln in lay.body if len(ln.text) >= UPPER_PARAGRAPH_MIN_CHARS
+                            and bp.RE_SENTENCE_END.search(ln.plain)), len(lay.lines))
+    upper_end = min(TOP_LINES, len(lay.lines) - len(lay.footer), first_paragraph)
+    top = lay.lines[:max(TOP_LINES, len(lay.header) + TOP_BODY_LINES)][:TOP_MAX_LINES]
+    return meta.MetaLayout(
+        header=tuple(ln.text for ln in lay.header), lead=tuple(ln.text for ln in lay.body[:2]),
+        closing=tuple(closing), footer=tuple(ln.text for ln in lay.footer), url=url,
+        headline=headline, dateline=dateline, top=tuple(ln.text for ln in top), top_kinds=tuple(ln.kind for ln in top),
+        top_header=min(len(lay.header), len(top)),
+        signoff=tuple(ln.text for ln in lay.lines[lay.body[-1].index + 1:len(lay.lines) - len(lay.footer)]) if lay.body else (),
+        upper=tuple(ln.text for ln in lay.lines[len(lay.header):upper_end] if ln.kind == "meta"))
 
 
 def article_from_html(id: str, html: bytes, url: str | None = None,
                       http_charset: str | None = None) -> Article:
     """Build an Article from HTML bytes; ``raw`` is the extracted body text."""
-    page = extract_page(html, http_charset=http_charset)
+    page = extract_page(html, http_charset=http_charset, url=url)
     body = page.body
-    title, published = page.title, page.published or meta.published_from_url(url)
-    source, author = page.source, page.author
     if not body.strip():
         raise NotAnArticle("HTML page has no article text")
     return Article(
-        id=id, text=body, url=url, raw=body, title=title, published=published,
-        source=source, author=author, simplified=simplify(body),
+        id=id, text=body, url=url, raw=body, title=page.title, title_origin=page.title_origin,
+        published=page.published, source=page.source, author=page.author, meta_evidence=page.meta_evidence,
+        simplified=simplify(body),
         raw_map=RawMap.identity(len(body)), content_hash=content_hash(body),
     )

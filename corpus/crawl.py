@@ -28,9 +28,8 @@ import hashlib
 import logging
 import re
 import time
-import zlib
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 from urllib.parse import urlsplit, urlunsplit
 from xml.etree import ElementTree
@@ -39,12 +38,14 @@ from xml.parsers import expat
 import lxml.html
 from protego import Protego
 
+from corpus import crawl_queue as queue
 from corpus import store
 from corpus.article import Page
 from corpus.decode import decode_html
-from corpus.fetch import (FetchError, Fetched, FetchSettings, HTML_TYPES, XML_TYPES, Refused,
-                          canonical_url, fetch, url_host)
+from corpus.fetch import (HTML_TYPES, XML_TYPES, FetchError, FetchSettings, Refused, Unreachable, fetch,
+                          gunzip)
 from corpus.sites import DEFAULT_SITE, SiteConfig, site_for
+from corpus.urls import article_id, canonical_url, url_host
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,9 @@ RE_NUMBERED_PAGE = re.compile(r"^(?P<stem>.*/[\w-]*?)(?P<sep>[_-])(?P<n>\d{1,4})
 RE_TRS_PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*\d+\s*,\s*[\"']([\w-]+)[\"']\s*,\s*[\"'](\w+)[\"']")
 RE_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 RE_FEED_ROOT = re.compile(rb"<(?:\w+:)?(rss|feed|urlset|sitemapindex|rdf:RDF)\b")
+RE_XML_DTD = re.compile(rb"^(?:<\?xml[^>]{0,200}>\s*)?<!DOCTYPE(?!\s+html\s*>)", re.I)
+# Skip reasons longer than this are cut: a trap URL can be megabytes long.
+MAX_SKIP_KEY = 2000
 
 
 @dataclass
@@ -80,7 +84,9 @@ class CrawlStats:
     declined: int = 0
     unchanged: int = 0
     failed: int = 0
+    unreachable: int = 0
     refused: int = 0
+    trapped: int = 0
     lists: int = 0
     elapsed: float = 0.0
     pending: int = 0
@@ -91,7 +97,14 @@ class CrawlStats:
         return (f"crawl generation {self.generation} ({state}): {self.fetched} fetched "
                 f"({rate:.1f} pages/s), {self.articles} articles stored, {self.declined} declined, "
                 f"{self.unchanged} unchanged, {self.lists} list/sitemap/feed pages, "
-                f"{self.failed} failed, {self.refused} refused, {self.pending} left pending")
+                f"{self.failed} failed ({self.unreachable} unreachable), {self.refused} refused, "
+                f"{self.trapped} trap links dropped, {self.pending} left pending")
+
+    def reached_nothing(self) -> bool:
+        """True when this run tried URLs and every one was refused or failed: no page, list,
+        sitemap or feed answered (``wrmine crawl`` exits 1 then)."""
+        answered = self.articles + self.declined + self.unchanged + self.lists
+        return answered == 0 and (self.failed + self.refused) > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,17 +126,6 @@ def link_url(href: str, base_url: str) -> str | None:
         return canonical_url(href.strip(), base=base_url)
     except ValueError:
         return None
-
-
-def article_id(url: str) -> str:
-    """Stable article id for a crawled page: host plus a short hash of the canonical URL.
-
-    >>> article_id("http://www.gov.cn/xinwen/2024/t20240501_1.html")
-    'www.gov.cn-6651361a2a6d'
-    """
-    canon = canonical_url(url)
-    host = urlsplit(canon).hostname or "page"
-    return f"{host}-{hashlib.sha1(canon.encode('utf-8')).hexdigest()[:12]}"
 
 
 # --- Link finding ------------------------------------------------------------------------------
@@ -270,6 +272,9 @@ class UnsafeXML(ValueError):
     """XML with a DOCTYPE or entity declarations: refused (no entity expansion, ever)."""
 
 
+UNSAFE_XML_REASON = "XML with a DOCTYPE or entity declaration refused (entity expansion, e.g. billion laughs)"
+
+
 def parse_xml(data: bytes, max_bytes: int = 10 * 1024 * 1024) -> ElementTree.Element:
     """Parse sitemap or feed bytes (gzip allowed) with DOCTYPE and entities refused.
 
@@ -278,15 +283,12 @@ def parse_xml(data: bytes, max_bytes: int = 10 * 1024 * 1024) -> ElementTree.Ele
     out as ``namespace}local``.
     """
     if data[:2] == b"\x1f\x8b":
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        data = inflater.decompress(data, max_bytes)
-        if inflater.unconsumed_tail:
-            raise ValueError(f"gzipped XML expands past {max_bytes} bytes")
+        data = gunzip(data, max_bytes)     # ValueError("gzip bomb: …") past max_bytes
     builder = ElementTree.TreeBuilder()
     parser = expat.ParserCreate(namespace_separator="}")
 
     def refuse(*_args):
-        raise UnsafeXML("XML with a DOCTYPE or entity declaration refused")
+        raise UnsafeXML(UNSAFE_XML_REASON)
 
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
@@ -335,10 +337,11 @@ def parse_feed(root: ElementTree.Element, base_url: str) -> list[str]:
     return urls
 
 
-def sniff_kind(fetched: Fetched) -> str:
-    """'sitemap', 'feed' or 'list' for a start URL, from the body (types lie)."""
-    head = fetched.body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head[:2] == b"\x1f\x8b":
+def sniff_kind(page: Page) -> str:
+    """'sitemap', 'feed' or 'list' for a start URL, from the body (types lie). XML with a
+    DTD of its own counts as a sitemap, so that the XML parser refuses it."""
+    head = page.html[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:2] == b"\x1f\x8b" or RE_XML_DTD.match(head):
         return "sitemap"
     m = RE_FEED_ROOT.search(head) if head.startswith(b"<?xml") or head[:1] == b"<" else None
     if m and not re.match(rb"<!doctype html|<html", head, re.I):
@@ -350,12 +353,16 @@ def sniff_kind(fetched: Fetched) -> str:
 
 class Robots:
     """robots.txt per host, fetched once per crawl (Protego). 4xx → everything allowed;
-    unreachable or 5xx → nothing allowed this run (RFC 9309 §2.3.1)."""
+    5xx or no complete answer → nothing allowed this run (RFC 9309 §2.3.1); a host that does
+    not answer at all (no DNS name, connection refused) is *unreachable*, which is a failure
+    to record as such, not a robots.txt refusal."""
 
     def __init__(self, settings: FetchSettings, fetcher=fetch):
         self.settings = settings
         self.fetcher = fetcher
         self.cache: dict[str, Protego | None] = {}
+        self.outage: dict[str, str] = {}        # host → why its robots.txt could not be read
+        self.unreachable: dict[str, str] = {}   # host → the connection failure
 
     def known(self, host: str) -> bool:
         return host in self.cache
@@ -366,20 +373,29 @@ class Robots:
         robots_url = urlunsplit((parts.scheme, host, "/robots.txt", "", ""))
         try:
             got = self.fetcher(robots_url, self.settings, accept=("",))
-            text = got.body.decode("utf-8", "replace")
+            text = got.html.decode("utf-8", "replace")
             self.cache[host] = Protego.parse(text)
-        except Refused:
-            raise
+        except (Refused, Unreachable) as exc:
+            if isinstance(exc, Refused):
+                raise
+            logger.warning("%s is unreachable (%s): not crawling it this run", host, exc)
+            self.cache[host] = None
+            self.unreachable[host] = str(exc)
         except FetchError as exc:
             if 400 <= exc.status < 500:
                 self.cache[host] = Protego.parse("")
             else:
                 logger.warning("robots.txt of %s unavailable (%s): not crawling it this run", host, exc)
                 self.cache[host] = None
+                self.outage[host] = f"robots.txt unavailable ({exc}): host not crawled this run"
 
     def allowed(self, url: str) -> bool:
         rp = self.cache.get(urlsplit(url).netloc)
         return rp is not None and rp.can_fetch(url, ROBOTS_AGENT)
+
+    def refusal(self, url: str) -> str:
+        """Why ``allowed(url)`` is False, in words for the skips table."""
+        return self.outage.get(urlsplit(url).netloc, "disallowed by robots.txt")
 
     def crawl_delay(self, host: str) -> float:
         rp = self.cache.get(host)
@@ -430,27 +446,33 @@ def crawl(db, seeds: Iterable[str], on_article: OnArticle, settings: FetchSettin
           sites: dict[str, SiteConfig] | None = None, max_pages: int | None = None,
           max_depth: int | None = None, fetcher=fetch, sleep=time.sleep) -> CrawlStats:
     """Crawl from ``seeds``; ``on_article(page, article_id)`` stores one article page and returns
-    its id (None when declined). Returns the run's counters; KeyboardInterrupt propagates with
-    the log consistent (rerun to resume)."""
+    its id (None when declined). Returns the run's counters (``stats.reached_nothing()`` when every
+    URL was refused or unreachable); KeyboardInterrupt propagates with the log consistent (rerun
+    to resume). Never raises for a page: every refusal and failure is a row in ``skips``."""
     started = time.monotonic()
-    gen, resumed = store.crawl_generation(db)
+    gen, resumed = queue.crawl_generation(db)
     run = _Run(db, gen, settings, sites or {}, on_article, fetcher, max_depth)
     stats = CrawlStats(generation=gen, resumed=resumed)
     frontier = _Frontier()
     if not resumed:
-        store.requeue_failed(db, gen)   # timeouts and 5xx of the last crawl get another chance
-    for link in store.pending_urls(db, gen):
+        queue.requeue_failed(db, gen)   # timeouts and 5xx of the last crawl get another chance
+    for link in queue.pending_urls(db, gen):
         frontier.add(link)
     seeds = [canonical_url(s) for s in seeds]
-    for link in store.queue_urls(db, [{"url": s, "kind": "seed", "depth": 0, "seed": s} for s in seeds], gen):
+    for link in queue.queue_urls(db, [{"url": s, "kind": "seed", "depth": 0, "seed": s} for s in seeds], gen):
         frontier.add(link)
     robots = Robots(settings, fetcher)
+    host_pages: dict[str, int] = {}
     try:
         while max_pages is None or stats.fetched < max_pages:
             picked = frontier.next()
             if picked is None:
                 break
             host, link = picked
+            if host_pages.get(host, 0) >= settings.max_host_pages:
+                _refuse(run, link, f"per-host page cap reached: {settings.max_host_pages} pages "
+                                   f"fetched from {host} in this crawl", stats)
+                continue
             wait = frontier.ready_at.get(host, 0.0) - time.monotonic()
             if wait > 0:
                 sleep(wait)
@@ -467,9 +489,14 @@ def crawl(db, seeds: Iterable[str], on_article: OnArticle, settings: FetchSettin
                 frontier.queues[host].appendleft(link)
                 continue
             delay = max(delay, robots.crawl_delay(host))
-            if not robots.allowed(link["url"]):
-                _refuse(run, link, "disallowed by robots.txt", stats)
+            if host in robots.unreachable:
+                _fail(run, link, robots.unreachable[host], stats)
+                stats.unreachable += 1
                 continue
+            if not robots.allowed(link["url"]):
+                _refuse(run, link, robots.refusal(link["url"]), stats)
+                continue
+            host_pages[host] = host_pages.get(host, 0) + 1
             try:
                 for new in _visit(run, link, site, stats):
                     frontier.add(new)
@@ -477,96 +504,118 @@ def crawl(db, seeds: Iterable[str], on_article: OnArticle, settings: FetchSettin
                 frontier.ready_at[host] = time.monotonic() + delay
     finally:
         stats.elapsed = time.monotonic() - started
-        stats.pending = len(store.pending_urls(db, gen))
+        stats.pending = len(queue.pending_urls(db, gen))
     return stats
 
 
 def _refuse(run: _Run, link: dict, reason: str, stats: CrawlStats) -> None:
     stats.refused += 1
-    store.save_fetch(run.db, link["url"], run.gen, {"status": 0, "error": reason})
-    store.record_skip(run.db, "fetch", link["url"], reason)
+    _record_failure(run, link["url"], 0, reason)
+
+
+def _fail(run: _Run, link: dict, reason: str, stats: CrawlStats, status: int = 0) -> None:
+    stats.failed += 1
+    _record_failure(run, link["url"], status, reason)
+
+
+def _record_failure(run: _Run, url: str, status: int, reason: str) -> None:
+    queue.save_fetch(run.db, url, run.gen, {"status": status, "error": reason})
+    store.record_skip(run.db, "fetch", url[:MAX_SKIP_KEY], reason)
 
 
 def _visit(run: _Run, link: dict, site: SiteConfig, stats: CrawlStats) -> list[dict]:
     """Fetch one queued URL and act on it by kind; returns the links it newly queued."""
     db, gen = run.db, run.gen
     url, kind = link["url"], link["kind"]
-    previous = store.get_fetch(db, url) or {}
+    previous = queue.get_fetch(db, url) or {}
     accept = HTML_TYPES if kind in ("article", "list") else HTML_TYPES + XML_TYPES
     stats.fetched += 1
     try:
         got = run.fetcher(url, run.settings, etag=previous.get("etag"),
                           last_modified=previous.get("last_modified"), accept=accept)
+    except Refused as exc:                 # a redirect to a private address or another scheme
+        _refuse(run, link, str(exc), stats)
+        return []
     except FetchError as exc:
-        stats.failed += 1
-        store.save_fetch(db, url, gen, {"status": exc.status, "error": str(exc)})
-        store.record_skip(db, "fetch", url, str(exc))
+        stats.unreachable += isinstance(exc, Unreachable)
+        _fail(run, link, str(exc), stats, exc.status)
         return []
-    record = {"final_url": got.final_url, "status": got.status, "fetched_at": got.fetched_at,
-              "etag": got.etag, "last_modified": got.last_modified, "content_type": got.content_type,
-              "encoding": site.encoding or got.charset, "error": None}
-    if got.status == 304:
+    page = replace(got, encoding=site.encoding or got.encoding)
+    record = {"final_url": page.url, "status": page.status, "fetched_at": page.fetched_at,
+              "etag": page.etag, "last_modified": page.last_modified, "content_type": page.content_type,
+              "encoding": page.encoding, "error": None}
+    if page.status == 304:
         stats.unchanged += 1
-        store.save_fetch(db, url, gen, record)
+        queue.save_fetch(db, url, gen, record)
         return []
-    digest = hashlib.sha256(got.body).hexdigest()
+    digest = hashlib.sha256(page.html).hexdigest()
     record["sha256"] = digest
     if previous.get("sha256") == digest and (previous.get("article_id") or previous.get("kind") != "article"):
         stats.unchanged += 1
-        store.save_fetch(db, url, gen, record)
+        queue.save_fetch(db, url, gen, record)
         return []
-    if got.final_url != url:
-        done = store.get_fetch(db, got.final_url)
+    if page.url != url:
+        done = queue.get_fetch(db, page.url)
         if done and done.get("fetched_gen") == gen:
             # Two URLs redirecting to one page: the page is handled once.
-            store.save_fetch(db, url, gen, {**record, "article_id": done.get("article_id")})
+            queue.save_fetch(db, url, gen, {**record, "article_id": done.get("article_id")})
             return []
     if kind == "seed":
-        kind = sniff_kind(got)
+        kind = sniff_kind(page)
     if kind in ("sitemap", "feed"):
         stats.lists += 1
         try:
-            root = parse_xml(got.body, run.settings.max_bytes)
+            root = parse_xml(page.html, run.settings.max_bytes)
         except (ElementTree.ParseError, ValueError) as exc:
+            stats.lists -= 1
             stats.failed += 1
-            record["error"] = f"bad {kind} XML: {exc}"
-            store.save_fetch(db, url, gen, record)
+            record["error"] = f"bad {kind}: {exc}"
+            queue.save_fetch(db, url, gen, record)
             store.record_skip(db, "fetch", url, record["error"])
             return []
         if _local(root.tag) in ("rss", "feed", "rdf"):
-            articles, sitemaps = parse_feed(root, got.final_url), []
+            articles, sitemaps = parse_feed(root, page.url), []
         else:
-            articles, sitemaps = parse_sitemap(root, got.final_url)
-        links = _links(run, link, articles, "article") + _links(run, link, sitemaps, "sitemap")
-        return store.save_fetch(db, url, gen, record, links)
+            articles, sitemaps = parse_sitemap(root, page.url)
+        links = _links(run, link, articles, "article", stats) + _links(run, link, sitemaps, "sitemap", stats)
+        return queue.save_fetch(db, url, gen, record, links)
     if kind == "list":
-        text, _ = decode_html(got.body, site.encoding or got.charset)
-        found = find_links(text, got.final_url, site)
+        text, _ = decode_html(page.html, page.encoding)
+        found = find_links(text, page.url, site)
         # A start URL without article links or pager is an article page itself.
         if found.articles or found.pages or link["kind"] != "seed":
             stats.lists += 1
-            links = _links(run, link, found.articles, "article") + _links(run, link, found.pages, "list")
-            return store.save_fetch(db, url, gen, record, links)
-    page = Page(url=got.final_url, fetched_at=got.fetched_at, status=got.status, html=got.body,
-                encoding=site.encoding or got.charset, content_type=got.content_type)
-    record["article_id"] = run.on_article(page, article_id(got.final_url))
+            links = (_links(run, link, found.articles, "article", stats)
+                     + _links(run, link, found.pages, "list", stats))
+            return queue.save_fetch(db, url, gen, record, links)
+    record["article_id"] = run.on_article(page, article_id(page.url))
     if record["article_id"]:
         stats.articles += 1
     else:
         stats.declined += 1
-    if got.final_url != url:
-        store.save_fetch(db, got.final_url, gen, {**record, "kind": "article"})
-    return store.save_fetch(db, url, gen, record)
+    if page.url != url:
+        queue.save_fetch(db, page.url, gen, {**record, "kind": "article"})
+    return queue.save_fetch(db, url, gen, record)
 
 
-def _links(run: _Run, parent: dict, urls: Iterable[str], kind: str) -> list[dict]:
-    """Links to queue: on the start host of their crawl (or a host its site config follows)
-    and within ``max_depth`` hops — filtered before queueing, so nothing stays pending forever."""
+def _links(run: _Run, parent: dict, urls: Iterable[str], kind: str, stats: CrawlStats) -> list[dict]:
+    """Links to queue: on the start host of their crawl (or a host its site config follows),
+    within ``max_depth`` hops and ``max_url_length`` characters — filtered before queueing, so
+    nothing stays pending forever and an ever-growing query string ends at the cap."""
     depth = parent["depth"] + 1
     if run.max_depth is not None and depth > run.max_depth:
         return []
     seed = parent.get("seed") or parent["url"]
     seed_host = url_host(seed)
     follow = site_for(run.sites, seed_host).follow_hosts
-    return [{"url": u, "kind": kind, "depth": depth, "seed": seed} for u in urls
-            if url_host(u) == seed_host or (urlsplit(u).hostname or "") in follow]
+    links = []
+    for u in urls:
+        if not (url_host(u) == seed_host or (urlsplit(u).hostname or "") in follow):
+            continue
+        if len(u) > run.settings.max_url_length:
+            stats.trapped += 1
+            store.record_skip(run.db, "fetch", u[:MAX_SKIP_KEY],
+                              f"URL over {run.settings.max_url_length} characters ({len(u)}): link trap refused")
+            continue
+        links.append({"url": u, "kind": kind, "depth": depth, "seed": seed})
+    return links

@@ -1,7 +1,8 @@
 """HTML page bytes → article body and metadata.
 
-``extract_body(html, http_charset=None) -> str`` and ``extract_page(...) -> HtmlPage``
-never raise, whatever the bytes; a page without an article gives ``""``.
+``extract_body(html, http_charset=None) -> str`` never raises, whatever the bytes; a page
+without an article gives ``""``. ``extract_page(...) -> HtmlPage`` raises only
+``NotAnArticle`` for a list or front page; marker tables are ``corpus/data/html_*.tsv``.
 
 The cascade, in order:
 
@@ -9,13 +10,18 @@ The cascade, in order:
 2. parse with lxml's HTML parser (the parser behind BeautifulSoup's ``"lxml"`` backend,
    used directly because building the soup alone runs below 100 pages/s) and read the
    page as visible lines in document order: each line knows its link text, heading level,
-   whether it sits in a chrome region (nav/footer/share …) or follows an image;
+   whether it sits in a chrome region (nav/footer/share …) or follows an image. Comment
+   and reply areas are skipped whole (named so, or repeated blocks with a user's time stamp
+   and 回复/赞 buttons); on a forum thread the first post stays. A data table becomes one
+   line per row, its cells joined by tabs;
 3. score each line for being body text: Chinese prose has characters *and* ，。；
    punctuation and little link text; short unpunctuated lines and link lists cost;
    stop lines (相关阅读, 上一篇, 责任编辑 …) are walls nothing crosses;
 4. the body is the run of consecutive lines with the largest total score (maximum
    subarray). Working on lines in document order, not on one DOM node, merges an article
-   that old portals split over table cells or sibling divs;
+   that old portals split over table cells or sibling divs. A data table appended to the
+   last paragraph joins the body; a list or front page (linked headlines over excerpts, or
+   headlines and no body) raises ``NotAnArticle`` with the reason;
 5. trim the edges with the marker tables of ``corpus.boilerplate_html``: title, date,
    source, view counts, bylines before; sign-offs, 【纠错】/打印/关闭 after; drop captions
    and template tokens inside;
@@ -28,14 +34,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Callable
 
 import lxml.etree
 import lxml.html
 
 from corpus import boilerplate_html as bp
-from corpus.boilerplate import RE_FULL_DATE
 from corpus.decode import decode_html, looks_binary
-from corpus.meta import iso_date
+from corpus.errors import NotAnArticle
+from corpus import meta as page_meta
 from corpus.script import simplify
 
 # A 50 MB page (a log dump, a page of inlined images) must not cost minutes or gigabytes:
@@ -61,6 +69,15 @@ RE_TRADITIONAL = re.compile(r"[們這個來時發為說對開關過還會與當�
 TRADITIONAL_MIN = 10
 RE_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\$\{[^}]*\}|<!--.*?-->|\[#.*?#\]|\$[a-zA-Z_]\w*(?:\.\w+)*")
 
+# lxml.html looks each element's class up in Python (by tag name); every element of our
+# pages is a plain HtmlElement, and a lookup done in C saves a tenth of the run time.
+HTML_LOOKUP = lxml.etree.ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
+    entity=lxml.html.HtmlEntity)
+
+# What the walk needs to know of an element, as bits of one dict value.
+MARK_SKIP, MARK_TABLE, MARK_CHROME, MARK_CAPTION, MARK_CENTER = 1, 2, 4, 8, 16
+
 # Scores (in characters of text) that shape the maximum-subarray choice.
 LINE_COST = 12              # every line pays this: a list of short items adds up negative
 NO_PUNCT_COST = 20          # an unpunctuated line is a heading, a menu item or a label
@@ -72,8 +89,29 @@ JOIN_MIN_SCORE = 40         # a run of prose worth joining across an inline box
 MAX_GAP_LINES = 20          # the longest inline box of links an article may span
 MAX_DEPTH = 400             # deeper nesting is a broken or hostile page: not read further
 HIDDEN_ARTICLE_MIN_STOPS = 3    # a hidden element with fewer full stops is no article
-XPATH_FULL_STOPS = "string-length(.) - string-length(translate(., '。', ''))"
+# XPath expressions are compiled once: compiling one per call costs more than running it.
+XPATH_FULL_STOPS = lxml.etree.XPath("string-length(.) - string-length(translate(., '。', ''))")
+XPATH_CLASS_ID = lxml.etree.XPath("//@class | //@id")
+XPATH_STYLE = lxml.etree.XPath("//@style")
+XPATH_HIDDEN = lxml.etree.XPath("//*[@hidden]")
+XPATH_ALIGN = lxml.etree.XPath("//*[@align]")
 MIN_BODY_CHARS = 10         # a body shorter than this is no article
+TITLE_LINE_MAX_CHARS = 140  # a longer first line is never the headline repeated
+# Data tables inside the article (see ``_data_tables``).
+TABLE_MIN_ROWS = 2          # rows with two cells or more
+TABLE_WIDE_SHARE = 0.6      # of all rows
+TABLE_MAX_CELL_CHARS = 200
+TABLE_MEAN_CELL_CHARS = 40
+TABLE_MAX_LINK_SHARE = 0.3  # more link text than this: a list of links laid out as a table
+TABLE_ROW_SCORE = 1.0       # a row neither breaks a run nor draws the choice on its own
+TABLE_TITLE_MAX_LINES = 2   # lines (附表：…) between the last paragraph and an appended table
+# Comment blocks (see ``_comment_groups``).
+COMMENT_MAX_CLIMB = 8       # levels from a button up to its comment block
+COMMENT_MARKED_SHARE = 0.5  # of the sibling blocks that must carry buttons and a time
+# List and front pages (see ``list_page_reason``).
+LIST_MIN_HEADLINES = 8      # linked headlines on a page with no article body
+FRONT_MIN_TEASERS = 3       # linked headlines each followed by an excerpt
+TEASER_REACH = 4            # lines below a headline where its excerpt may stand
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +124,7 @@ class Line:
     chrome: bool           # inside an element whose class/id names a nav, footer, share bar …
     caption: bool          # inside a caption element, or a caption-like line right after an <img>
     plain: str = ""        # ``text`` in simplified script, same length: what the marker tables see
+    table: bool = False    # one row of a data table in the page: its cells joined by tabs
 
     def __post_init__(self) -> None:
         if not self.plain:
@@ -105,6 +144,8 @@ class HtmlPage:
     source: str | None
     author: str | None
     encoding: str
+    title_origin: str | None = None        # see ``Article.title_origin``
+    meta_evidence: tuple[str, ...] = ()    # the metadata votes (``corpus.meta.read``)
 
 
 def extract_body(html: bytes, http_charset: str | None = None) -> str:
@@ -113,11 +154,21 @@ def extract_body(html: bytes, http_charset: str | None = None) -> str:
     >>> extract_body('<p>来源：县委组织部</p><p>全县共建成党群服务中心126个，覆盖所有村。</p>'.encode("gbk"))
     '全县共建成党群服务中心126个，覆盖所有村。'
     """
-    return extract_page(html, http_charset).body
+    try:
+        return extract_page(html, http_charset, _with_meta=False).body
+    except NotAnArticle:
+        return ""
 
 
-def extract_page(html: bytes, http_charset: str | None = None) -> HtmlPage:
-    """HTML bytes → HtmlPage (body, title, published, source, author, encoding). Never raises."""
+def extract_page(html: bytes, http_charset: str | None = None, url: str | None = None,
+                 _with_meta: bool = True) -> HtmlPage:
+    """HTML bytes → HtmlPage (body, title, published, source, author, encoding). Metadata is
+    read by ``corpus.meta`` from the lines above and below the body, the page's <meta> tags,
+    <title>, h1–h3 and JSON-LD, and ``url``.
+
+    Raises ``NotAnArticle(reason)`` for a list or front page (``list_page_reason``), so the
+    ingest path records why in ``skips``; any other input gives a page, possibly with no body.
+    """
     if not isinstance(html, (bytes, bytearray)):
         html = str(html).encode("utf-8", "replace")
     data = bytes(html[:MAX_HTML_BYTES])
@@ -127,27 +178,86 @@ def extract_page(html: bytes, http_charset: str | None = None) -> HtmlPage:
     root = parse_html(text)
     if root is None:
         return HtmlPage("", None, None, None, None, encoding)
-    meta = read_meta(root)
-    reader = _LineReader(root)
+    hints = page_meta.html_hints(root)
+    reader = _LineReader(root, text)
     lines = reader.read()
     if len(RE_TRADITIONAL.findall("".join(ln.text for ln in lines))) >= TRADITIONAL_MIN:
         lines = reader.read(traditional=True)
-    title = find_title(root, meta)
-    chosen = choose_body(lines)
-    start, end = (chosen[0], chosen[-1] + 1) if chosen else (0, 0)
-    body_lines = trim_body([lines[i] for i in chosen], title)
+    # The headline as the page's markup gives it, so that trimming drops it from the body.
+    title = cache(lambda: page_meta.read(page_meta.MetaLayout(html=hints, url=url)).title)
+    chosen, body_lines = _choose_and_trim(lines, title)
+    if not body_lines and reader.keep_first_post():
+        # A forum thread without a 楼主 label: its first post is the article.
+        lines = reader.read(traditional=reader.traditional)
+        chosen, body_lines = _choose_and_trim(lines, title)
+    reason = list_page_reason(lines, chosen, body_lines)
+    if reason:
+        raise NotAnArticle(reason)
     if not body_lines:
         body_lines = fallback_body(lines)
+    if not _with_meta:
+        # extract_body: the metadata read below costs a third of the run and is not needed.
+        return HtmlPage("\n".join(body_lines), None, None, None, None, encoding)
+    start, end = (chosen[0], chosen[-1] + 1) if chosen else (0, 0)
     # Date, source and author lines sit between the title and the body.
     head_lines = [ln.text for ln in lines[max(0, start - 40):start] if not ln.caption]
+    info = page_meta.read(page_meta.MetaLayout(
+        header=tuple(head_lines), lead=tuple(body_lines[:2]), closing=tuple(ln.text for ln in lines[end:end + 3]),
+        url=url, html=hints))
     return HtmlPage(
-        body="\n".join(body_lines),
-        title=title,
-        published=find_published(meta, head_lines),
-        source=find_source(meta, head_lines),
-        author=find_author(meta, head_lines + [ln.text for ln in lines[end:end + 3]]),
-        encoding=encoding,
+        body="\n".join(body_lines), title=info.title, published=info.published, source=info.source,
+        author=info.author, encoding=encoding, title_origin=info.title_origin, meta_evidence=info.evidence,
     )
+
+
+def _choose_and_trim(lines: list[Line], title: str | None | Callable[[], str | None]) -> tuple[list[int], list[str]]:
+    chosen = choose_body(lines)
+    return chosen, trim_body([lines[i] for i in chosen], title)
+
+
+def _is_linked_headline(line: Line) -> bool:
+    return (
+        line.link_chars * 2 >= len(line.plain) and line.link_chars >= 4 and len(line.plain) <= 80
+        and not line.chrome and not line.table
+        and len(RE_HANZI.findall(line.plain)) >= 4 and stop_kind(line.plain) is None
+    )
+
+
+def _is_teaser(lines: list[Line], i: int) -> bool:
+    """A linked headline over its own excerpt: a heading, or a 继续阅读 link under the excerpt;
+    no other headline between the two (a column of headlines above an article is no teaser)."""
+    reach = lines[i + 1:i + 1 + TEASER_REACH]
+    excerpt = None
+    for j, ln in enumerate(reach):
+        if _is_linked_headline(ln):
+            break
+        if _is_prose(ln.plain) and ln.link_chars * 2 < len(ln.plain):
+            excerpt = j
+            break
+    if excerpt is None:
+        return False
+    return lines[i].heading or any(bp.RE_READ_MORE.match(ln.plain) for ln in reach[excerpt + 1:])
+
+
+def list_page_reason(lines: list[Line], chosen: list[int], body: list[str]) -> str | None:
+    """Why the page is a list or front page rather than one article, or None.
+
+    A front page shows several posts, each a linked headline over an excerpt (and often a
+    继续阅读 link); a list page is linked headlines with no article body at all. Gluing the
+    excerpts together would make an article that no one wrote.
+
+    >>> teaser = [Line("秋天的银杏", 5, True, False, False), Line("小区门口的银杏全黄了，满地都是金色的叶子。", 0, False, False, False)]
+    >>> list_page_reason(teaser * 3, [1], ["小区门口的银杏全黄了，满地都是金色的叶子。"])
+    'front page: 3 linked headlines each over an excerpt, no single article'
+    """
+    headlines = [i for i, ln in enumerate(lines) if _is_linked_headline(ln)]
+    teasers = [i for i in headlines if _is_teaser(lines, i)]
+    if len(teasers) >= FRONT_MIN_TEASERS and chosen and teasers[0] < chosen[0] <= teasers[-1] + TEASER_REACH:
+        return f"front page: {len(teasers)} linked headlines each over an excerpt, no single article"
+    has_prose = any(_is_prose(text) for text in body)
+    if len(headlines) >= LIST_MIN_HEADLINES and not has_prose:
+        return f"list page: {len(headlines)} linked headlines, no article body"
+    return None
 
 
 def parse_html(text: str):
@@ -158,6 +268,7 @@ def parse_html(text: str):
     # Parse UTF-8 bytes with the encoding fixed: a <meta charset> or <?xml encoding?> left
     # in the text must not make lxml decode it a second time.
     parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    parser.set_element_class_lookup(HTML_LOOKUP)
     try:
         root = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
     except (lxml.etree.ParserError, ValueError):
@@ -165,30 +276,39 @@ def parse_html(text: str):
     return root
 
 
-def read_meta(root) -> dict[str, str]:
-    """<meta name|property|http-equiv=… content=…> as a lower-cased name → content dict."""
-    meta: dict[str, str] = {}
-    for el in root.iter("meta"):
-        name = el.get("name") or el.get("property") or el.get("itemprop") or el.get("http-equiv")
-        content = el.get("content")
-        if name and content and name.strip().lower() not in meta:
-            meta[name.strip().lower()] = content.strip()
-    return meta
+
+@lru_cache(maxsize=4096)
+def _attr_kinds(value: str, is_class: bool) -> tuple[int, ...]:
+    """Which named regions a class/id value marks: 0 chrome, 1 comment, 2 caption. Pages
+    repeat a few values hundreds of times (``item``, ``list-li``), so answers are cached."""
+    kinds = []
+    if bp.RE_CHROME_ATTR.search(value):
+        kinds.append(0)
+    if bp.RE_COMMENT_ATTR.search(value):
+        kinds.append(1)
+    if is_class and bp.RE_CAPTION_ATTR.search(value):
+        kinds.append(2)
+    return tuple(kinds)
 
 
-def _chrome_elements(root) -> set:
-    """Regions whose class or id names them as chrome: ``nav``, ``footer``, ``share-bar``.
+def _named_regions(root) -> tuple[set, set, set]:
+    """(chrome, comment, caption) elements, named so by their class or id.
 
-    Only whole class tokens, or tokens that start or end with the word, count: the <body>
-    of one page carries ``u-has-nav-bar`` and still holds the article.
+    Chrome: ``nav``, ``footer``, ``share-bar``; comment areas: ``comments-area``, ``replyList``;
+    captions: ``pic_txt``. Only whole class tokens, or tokens that start or end with the word,
+    count for chrome and comments: the <body> of one page carries ``u-has-nav-bar`` and still
+    holds the article. One pass over the attributes serves all three.
     """
-    found = set()
-    for value in root.xpath("//@class | //@id"):
-        if bp.RE_CHROME_ATTR.search(value):
+    chrome, comment, caption = set(), set(), set(root.iter("figcaption"))
+    sets = (chrome, comment, caption)
+    for value in XPATH_CLASS_ID(root):
+        kinds = _attr_kinds(str(value), value.attrname == "class")
+        if kinds:
             el = value.getparent()
-            if el.tag not in bp.NEVER_CHROME_TAGS:
-                found.add(el)
-    return found
+            for kind in kinds:
+                if kind == 2 or el.tag not in bp.NEVER_CHROME_TAGS:
+                    sets[kind].add(el)
+    return chrome, comment, caption
 
 
 def _hidden_elements(root, styles: list) -> set:
@@ -199,12 +319,12 @@ def _hidden_elements(root, styles: list) -> set:
     it is read like any other.
     """
     found = {v.getparent() for v in styles if bp.RE_HIDDEN_STYLE.search(v)}
-    found.update(root.xpath("//*[@hidden]"))
+    found.update(XPATH_HIDDEN(root))
     # Full stops measure the prose; XPath counts them inside libxml2, fast on big pages.
-    stops = {el: el.xpath(XPATH_FULL_STOPS) for el in found}
+    stops = {el: XPATH_FULL_STOPS(el) for el in found}
     big = [el for el, n in stops.items() if n >= HIDDEN_ARTICLE_MIN_STOPS]
     if big:
-        page_stops = root.xpath(XPATH_FULL_STOPS)
+        page_stops = XPATH_FULL_STOPS(root)
         found.difference_update(el for el in big if stops[el] >= bp.HIDDEN_ARTICLE_SHARE * page_stops)
     return found
 
@@ -212,14 +332,109 @@ def _hidden_elements(root, styles: list) -> set:
 def _centered_elements(root, styles: list) -> set:
     """Elements centred by ``align=center``, an inline ``text-align: center`` or <center>."""
     found = {v.getparent() for v in styles if bp.RE_CENTER_STYLE.search(v)}
-    found.update(el for el in root.xpath("//*[@align]") if el.get("align", "").strip().lower() == "center")
+    found.update(el for el in XPATH_ALIGN(root) if el.get("align", "").strip().lower() == "center")
     found.update(root.iter("center"))
     return found
 
 
-def _caption_elements(root) -> set:
-    found = set(root.iter("figcaption"))
-    found.update(v.getparent() for v in root.xpath("//@class") if bp.RE_CAPTION_ATTR.search(v))
+def _visible_text(el, hidden: set) -> list[str]:
+    """Text pieces of ``el`` in order, without script/style and hidden elements."""
+    out: list[str] = []
+
+    def visit(node) -> None:
+        if not isinstance(node.tag, str) or node.tag in bp.SKIP_TAGS or node in hidden:
+            return
+        if node.text:
+            out.append(node.text)
+        for child in node:
+            visit(child)
+            if child.tail:
+                out.append(child.tail)
+        if node.tag in ("p", "br", "div", "li"):
+            out.append(" ")
+
+    visit(el)
+    return out
+
+
+def _data_tables(root) -> set:
+    """Tables of data inside an article (a programme, figures by year): rows of short cells.
+
+    A layout table (the whole page, a column of links, one cell holding the article) is not
+    one: it nests tables, has one column, long cells or mostly links, and is read as today.
+    """
+    found = set()
+    for table in root.iter("table"):
+        if table.find(".//table") is not None:
+            continue
+        rows = [[c for c in row if c.tag in ("td", "th")] for row in table.iter("tr")]
+        wide = sum(len(cells) >= 2 for cells in rows)
+        if wide < TABLE_MIN_ROWS or wide < TABLE_WIDE_SHARE * len(rows):
+            continue
+        lengths = [len(RE_SPACE.sub("", c.text_content())) for cells in rows for c in cells]
+        total = sum(lengths)
+        if not total or max(lengths) > TABLE_MAX_CELL_CHARS or total / len(lengths) > TABLE_MEAN_CELL_CHARS:
+            continue
+        links = sum(len(RE_SPACE.sub("", a.text_content())) for a in table.iter("a"))
+        if links > TABLE_MAX_LINK_SHARE * total:
+            continue
+        found.add(table)
+    return found
+
+
+def _short_texts(root):
+    """(element, text) for every text or tail of ``root`` short enough to be a button. A
+    Python loop: an XPath ``contains()`` per button word costs ten times more."""
+    limit = bp.COMMENT_ACTION_MAX_CHARS
+    has_word = bp.RE_COMMENT_ACTION_WORD.search
+    for el in root.iter():
+        text = el.text
+        if text and len(text) <= limit and has_word(text):
+            yield el, text
+        tail = el.tail
+        if tail and len(tail) <= limit and has_word(tail):
+            parent = el.getparent()
+            if parent is not None:
+                yield parent, tail
+
+
+def _comment_groups(root) -> list[list]:
+    """Runs of sibling blocks that are readers' comments or forum posts, in page order.
+
+    A block is a comment when it repeats (siblings of the same tag and class) and holds a
+    button line (回复, 赞(3), 举报) and a time stamp or floor number (2024-05-06 09:12, 3楼). The
+    buttons are found by XPath first, so pages without them cost almost nothing.
+    """
+    groups: dict = {}
+    for owner, text in _short_texts(root):
+        if not bp.RE_COMMENT_ACTION.match(text.strip()):
+            continue
+        el = owner
+        for _ in range(COMMENT_MAX_CLIMB):
+            parent = el.getparent() if el is not None else None
+            if parent is None:
+                break
+            same = [c for c in parent if c.tag == el.tag and c.get("class") == el.get("class")]
+            if len(same) >= 2 and bp.RE_COMMENT_TIME.search(el.text_content()):
+                groups.setdefault(parent, (same, set()))[1].add(el)
+                break
+            el = parent
+    found = []
+    for same, marked in groups.values():
+        if len(marked) >= 2 and len(marked) >= COMMENT_MARKED_SHARE * len(same):
+            found.append(same)
+    order = {el: i for i, el in enumerate(root.iter())} if len(found) > 1 else {}
+    return sorted(found, key=lambda g: order.get(g[0], 0))
+
+
+def _thread_replies(groups: list[list]) -> set:
+    """The comment blocks to skip: all of each group, but on a forum thread (the first block
+    says 楼主 or 1楼) the first post is the article and stays."""
+    found = set()
+    for group in groups:
+        first = group[0]
+        is_thread = any(bp.RE_FORUM_FIRST.search(t.strip()) for t in first.itertext() if len(t.strip()) <= 6)
+        found.update(group[1:] if is_thread else group)
     return found
 
 
@@ -227,13 +442,15 @@ class _LineReader:
     """Walks the tree, collecting text pieces into lines. The element sets (chrome, hidden,
     caption, centred) are found once per page; ``read`` may walk again in the other script."""
 
-    def __init__(self, root) -> None:
+    def __init__(self, root, source: str | None = None) -> None:
         self.root = root
-        self.chrome_set = _chrome_elements(root)
-        styles = root.xpath("//@style")
+        self.chrome_set, named_comments, self.caption_set = _named_regions(root)
+        styles = XPATH_STYLE(root)
         self.hidden_set = _hidden_elements(root, styles)
-        self.caption_set = _caption_elements(root)
         self.center_set = _centered_elements(root, styles)
+        self.table_set = _data_tables(root) if "<table" in (source or "<table") else set()
+        self.comment_groups = _comment_groups(root)
+        self.comment_set = named_comments | _thread_replies(self.comment_groups)
 
     def read(self, traditional: bool = False) -> list[Line]:
         """One walk: the page's lines (see ``read_lines``)."""
@@ -246,6 +463,13 @@ class _LineReader:
         self.centered: list[bool] = [False]
         self.after_img = False
         self.traditional = traditional
+        marks: dict = {}
+        for bit, elements in ((MARK_CHROME, self.chrome_set), (MARK_CAPTION, self.caption_set),
+                              (MARK_CENTER, self.center_set), (MARK_TABLE, self.table_set),
+                              (MARK_SKIP, self.hidden_set), (MARK_SKIP, self.comment_set)):
+            for el in elements:
+                marks[el] = marks.get(el, 0) | bit
+        self.marks = marks
         self.walk(self.root)
         self.flush()
         return self.lines
@@ -260,8 +484,11 @@ class _LineReader:
     def flush(self) -> None:
         if not self.pieces:
             return
+        text = "".join(self.pieces)
         # CMS template tokens ({{article.editor}}, ${title}) left unrendered are no text.
-        text = RE_SPACE.sub(" ", RE_TEMPLATE.sub("", "".join(self.pieces))).strip()
+        if "{" in text or "$" in text or "[#" in text or "<!--" in text:
+            text = RE_TEMPLATE.sub("", text)
+        text = RE_SPACE.sub(" ", text).strip()
         link = self.link_chars
         self.pieces.clear()
         self.link_chars = 0
@@ -278,33 +505,82 @@ class _LineReader:
         self.lines.append(Line(text, min(link, len(text)), self.heading > 0, self.chrome > 0, caption, plain))
         self.after_img = False
 
+    def keep_first_post(self) -> bool:
+        """Read the first block of the first comment group as text: on a forum thread with no
+        楼主 label, the first post is the article. False when there is no such group."""
+        for group in self.comment_groups:
+            if group[0] in self.comment_set:
+                self.comment_set.discard(group[0])
+                return True
+        return False
+
+    def add_table(self, table) -> None:
+        """A data table: one line per row, its cells joined by tabs."""
+        self.flush()
+        for row in table.iter("tr"):
+            cells = [RE_SPACE.sub(" ", "".join(_visible_text(cell, self.hidden_set))).strip()
+                     for cell in row if cell.tag in ("td", "th")]
+            while cells and not cells[-1]:
+                cells.pop()
+            text = RE_TEMPLATE.sub("", "\t".join(cells)).strip()
+            if not text:
+                continue
+            links = sum(len(RE_SPACE.sub("", a.text_content())) for a in row.iter("a"))
+            plain = simplify(text) if self.traditional else text
+            self.lines.append(Line(text, min(links, len(text)), False, self.chrome > 0, False, plain, True))
+        self.after_img = False
+
     def walk(self, el, depth: int = 0) -> None:
         tag = el.tag
-        if not isinstance(tag, str) or tag in bp.SKIP_TAGS or el in self.hidden_set or depth > MAX_DEPTH:
+        if not isinstance(tag, str) or tag in bp.SKIP_TAGS or depth > MAX_DEPTH:
             return
+        # One lookup per element for all the sets it may be in (the walk is the hot loop).
+        mark = self.marks.get(el, 0)
+        if mark:
+            if mark & MARK_SKIP:
+                return
+            if mark & MARK_TABLE:
+                self.add_table(el)
+                return
         block = tag in bp.BLOCK_TAGS
         if block:
-            self.flush()
-        if tag == "img":
+            if self.pieces:
+                self.flush()
+            self.centered.append(bool(mark & MARK_CENTER))
+        elif tag == "img":
             self.after_img = True
-        flags = (tag == "a", tag in bp.HEADING_TAGS, el in self.chrome_set, el in self.caption_set)
-        self.link += flags[0]
-        self.heading += flags[1]
-        self.chrome += flags[2]
-        self.caption += flags[3]
-        if block:
-            self.centered.append(el in self.center_set)
-        self.add(el.text)
+        is_link = tag == "a"
+        heading = tag in bp.HEADING_TAGS
+        chrome = mark & MARK_CHROME
+        caption = mark & MARK_CAPTION
+        if is_link:
+            self.link += 1
+        if heading:
+            self.heading += 1
+        if chrome:
+            self.chrome += 1
+        if caption:
+            self.caption += 1
+        text = el.text
+        if text:
+            self.add(text)
         for child in el:
             self.walk(child, depth + 1)
-            self.add(child.tail)
+            tail = child.tail
+            if tail:
+                self.add(tail)
         if block:
-            self.flush()
+            if self.pieces:
+                self.flush()
             self.centered.pop()
-        self.link -= flags[0]
-        self.heading -= flags[1]
-        self.chrome -= flags[2]
-        self.caption -= flags[3]
+        if is_link:
+            self.link -= 1
+        if heading:
+            self.heading -= 1
+        if chrome:
+            self.chrome -= 1
+        if caption:
+            self.caption -= 1
 
 
 def read_lines(root, traditional: bool = False) -> list[Line]:
@@ -348,6 +624,8 @@ def score_line(line: Line) -> float:
     text = line.plain
     if stop_kind(text):
         return STOP_SCORE
+    if line.table:
+        return TABLE_ROW_SCORE if not _is_form_row(line) else -NO_PUNCT_COST
     chars = len(RE_WORDS.findall(text))
     own = max(0, chars - line.link_chars)
     punct = len(RE_PROSE_PUNCT.findall(text))
@@ -362,6 +640,12 @@ def score_line(line: Line) -> float:
     if line.heading or _is_meta(text):
         value = min(value, -NO_PUNCT_COST)
     return value
+
+
+def _is_form_row(line: Line) -> bool:
+    """A row of label cells (索 引 号： | 360700-2024-00231): page metadata, not data."""
+    first = line.plain.split("\t", 1)[0]
+    return bool(RE_LABEL_END.search(first)) or _is_meta(first.replace(" ", "")) or line.link_chars * 2 > len(line.plain)
 
 
 def _kadane(scores: list[float], lo: int, hi: int) -> tuple[int, int, float]:
@@ -380,9 +664,11 @@ def _kadane(scores: list[float], lo: int, hi: int) -> tuple[int, int, float]:
 def _gap_joinable(gap: list[Line]) -> bool:
     """Lines between two runs of prose that one article may span: an inline box of links
     or ads, subheadings, a related-reading head; not a sign-off, a title or a date line."""
-    if len(gap) > MAX_GAP_LINES:
+    if sum(not line.table for line in gap) > MAX_GAP_LINES:
         return False
     for line in gap:
+        if line.table:
+            continue
         if stop_kind(line.plain) == "end" or line.heading or line.chrome or _is_meta(line.plain):
             return False
         if _is_prose(line.plain) and line.link_chars * 2 < len(line.plain):
@@ -419,9 +705,35 @@ def choose_body(lines: list[Line]) -> list[int]:
         start -= 1
     while end < len(lines) and _is_edge_sentence(lines[end]):
         end += 1
-    # Of a box the article spans, only its subheadings belong to the article.
-    dropped = {i for gap in gaps for i in gap if not _is_subheading(lines[i])}
+    end = _extend_over_table(lines, scores, end)
+    # Of a box the article spans, only its subheadings (and tables) belong to the article.
+    dropped = {i for gap in gaps for i in gap if not (_is_subheading(lines[i]) or lines[i].table)}
     return [i for i in range(start, end) if i not in dropped]
+
+
+def _extend_over_table(lines: list[Line], scores: list[float], end: int) -> int:
+    """``end`` moved past a data table appended to the article (附：安排表 / 如下：, the table,
+    a 注： line under it): the table's rows score too little to be chosen on their own."""
+    while True:
+        k = end
+        while (k < len(lines) and k - end < TABLE_TITLE_MAX_LINES and not lines[k].table
+               and _is_table_title(lines[k])):
+            k += 1
+        if k >= len(lines) or not lines[k].table or _is_form_row(lines[k]):
+            return end
+        while k < len(lines) and lines[k].table and scores[k] > 0:
+            k += 1
+        while k < len(lines) and scores[k] > 0 and not lines[k].table:
+            k += 1
+        end = k
+
+
+def _is_table_title(line: Line) -> bool:
+    text = line.plain
+    return (
+        len(text) <= bp.STOP_MAX_CHARS and not line.link_chars and not line.chrome and not line.caption
+        and stop_kind(text) is None and not _is_meta(text) and len(RE_HANZI.findall(text)) >= 2
+    )
 
 
 def _is_lead_heading(line: Line) -> bool:
@@ -482,16 +794,32 @@ def _is_title(text: str, norm_title: str) -> bool:
     return bool(norm_title) and (norm == norm_title or (norm_title in norm and len(norm) <= len(norm_title) + 20))
 
 
-def trim_body(lines: list[Line], title: str | None) -> list[str]:
-    """Drop the title, metadata and sign-off lines at the edges, captions and tokens inside."""
+def trim_body(lines: list[Line], title: str | None | Callable[[], str | None]) -> list[str]:
+    """Drop the title, metadata and sign-off lines at the edges, captions and tokens inside.
+
+    ``title`` may be a function: it is called only when a line could be the headline (short,
+    not ending in 。), since reading the headline is a tenth of the page's time.
+    """
     kept = [line for line in lines if line.text and not _is_furniture(line, line.plain)]
-    norm_title = _norm(title) if title else ""
+    norm_title: list[str] = []
+
+    def is_title(text: str) -> bool:
+        norm = _norm(text)
+        if len(norm) > TITLE_LINE_MAX_CHARS or norm.endswith("。"):
+            return False
+        if not norm_title:
+            value = title() if callable(title) else title
+            norm_title.append(_norm(value) if value else "")
+        return _is_title(text, norm_title[0])
+
     while kept and (
-        _is_meta(kept[0].plain) or _is_title(kept[0].text, norm_title)
-        or (_is_label(kept[0].plain, 30) and bp.RE_NUMBERED_HEADING.search(kept[0].plain) is None)
+        is_title(kept[0].text)
+        or (kept[0].table and _is_form_row(kept[0]))
+        or (not kept[0].table and (_is_meta(kept[0].plain) or (
+            _is_label(kept[0].plain, 30) and bp.RE_NUMBERED_HEADING.search(kept[0].plain) is None)))
     ):
         kept.pop(0)
-    while kept and (_is_meta(kept[-1].plain) or _is_label(kept[-1].plain, 20)):
+    while kept and not kept[-1].table and (_is_meta(kept[-1].plain) or _is_label(kept[-1].plain, 20)):
         kept.pop()
     return [line.text for line in kept]
 
@@ -512,76 +840,3 @@ def fallback_body(lines: list[Line]) -> list[str]:
 
 def _norm(text: str) -> str:
     return RE_SPACE.sub("", text or "")
-
-
-def find_title(root, meta: dict[str, str]) -> str | None:
-    """The article title: a heading the <title> contains, else <title> minus the site name.
-
-    >>> find_title(lxml.html.fromstring("<title>村史馆开馆_某县政府网</title><h1>村史馆开馆</h1>"), {})
-    '村史馆开馆'
-    """
-    title_el = root.find(".//title")
-    page_title = RE_SPACE.sub(" ", title_el.text_content()).strip() if title_el is not None else ""
-    headings = [RE_SPACE.sub(" ", h.text_content()).strip() for h in root.iter("h1", "h2", "h3")]
-    headings = [h for h in headings if 4 <= len(h) <= 120]
-    for h in headings:
-        if page_title and _norm(h) in _norm(page_title):
-            return h
-    for key in bp.TITLE_META:
-        value = meta.get(key)
-        if value and len(value) >= 4:
-            return bp.RE_TITLE_SEPARATOR.split(value)[0].strip() or value
-    if page_title:
-        parts = [p for p in bp.RE_TITLE_SEPARATOR.split(page_title) if p.strip()]
-        if parts:
-            # Chinese sites put the article first and the site name last (标题_栏目_网站).
-            first = parts[0].strip()
-            return first if len(first) >= 4 else max(parts, key=len).strip()
-    h1 = [RE_SPACE.sub(" ", h.text_content()).strip() for h in root.iter("h1")]
-    return next((h for h in h1 if h), None)
-
-
-def _iso_date(text: str) -> str | None:
-    """The first full date of ``text`` as ISO, the scraped-text reader's pattern and check."""
-    m = RE_FULL_DATE.search(text or "")
-    return iso_date(*m.groups()) if m else None
-
-
-def find_published(meta: dict[str, str], head_lines: list[str]) -> str | None:
-    """Publication date as ISO ``YYYY-MM-DD``: <meta> first, then a 发布时间 line near the title."""
-    for key in bp.DATE_META:
-        date = _iso_date(meta.get(key, ""))
-        if date:
-            return date
-    labelled = [ln for ln in head_lines if bp.RE_DATE_LABEL.search(ln)]
-    for ln in labelled + head_lines:
-        if len(ln) <= bp.META_MAX_CHARS:
-            date = _iso_date(ln)
-            if date:
-                return date
-    return None
-
-
-def find_source(meta: dict[str, str], head_lines: list[str]) -> str | None:
-    """The 来源 of the article: a 来源：… line near the title, else <meta name=source>."""
-    for ln in head_lines:
-        m = bp.RE_SOURCE.search(ln)
-        if m:
-            return m.group(1)
-    for key in bp.SOURCE_META[:2]:
-        if meta.get(key):
-            return meta[key]
-    return None
-
-
-def find_author(meta: dict[str, str], lines: list[str]) -> str | None:
-    """Author or reporter (作者：/记者 …) near the title or the end, else <meta name=author>."""
-    for ln in lines:
-        if len(ln) <= bp.META_MAX_CHARS:
-            m = bp.RE_AUTHOR.search(ln)
-            if m:
-                return m.group(1).strip()
-    for key in bp.AUTHOR_META:
-        if meta.get(key):
-            return meta[key]
-    return None

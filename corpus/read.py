@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from corpus.decode import BOMS, looks_binary
+from corpus.decode import BOMS, RE_HEADER_CHARSET, looks_binary
 from corpus.errors import BadInput
+from corpus.urls import article_id
 
 logger = logging.getLogger(__name__)
 TEXT_SUFFIXES = (".txt",)
@@ -152,9 +153,6 @@ def _iter_warc(path: str) -> Iterator[Source]:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    from corpus.crawl import article_id
-    from corpus.fetch import RE_CHARSET
-
     try:
         with open(path, "rb") as fh:
             magic = fh.read(16)
@@ -186,7 +184,7 @@ def _iter_warc(path: str) -> Iterator[Source]:
                 if getattr(record.raw_stream, "limit", 0):
                     raise BadInput(f"WARC file broken off after {pages} page(s): last record truncated")
                 url = record.rec_headers.get_header("WARC-Target-URI") or ""
-                match = RE_CHARSET.search(ctype)
+                match = RE_HEADER_CHARSET.search(ctype)
                 pages += 1
                 yield Source(article_id(url) if url else f"{source_id(path)}-{pages}", path, "html",
                              data=data, url=url or None, http_charset=match.group(1) if match else None)

@@ -12,13 +12,16 @@ phrase of its spaced characters. A traditional query is simplified first, so 黨
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import re
 import sqlite3
 from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Iterable, Iterator
+from urllib.parse import quote
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -27,11 +30,17 @@ from corpus.article import Article, RawMap
 from corpus.reposts import REPOST_THRESHOLD, band_keys, jaccard, shingles
 from corpus.script import simplify
 
+try:
+    import fcntl
+except ImportError:  # Windows: no guard for two jobs creating one database at once
+    fcntl = None
+
 if TYPE_CHECKING:
     from corpus.read import Source
     from extract.analysis import Analysis
 
 MIGRATIONS = Migrations("wrmine")
+BUSY_TIMEOUT_S = 60
 RE_TOKEN = re.compile(r"[A-Za-z0-9]+|[^\sA-Za-z0-9\W_]|[\u3400-\u9fff\uf900-\ufaff]", re.UNICODE)
 
 
@@ -84,15 +93,85 @@ def open_db(path: str) -> sqlite_utils.Database:
 
     Raises StoreError with a one-line reason for a file that is not a usable SQLite database.
     """
+    if os.path.isdir(path):
+        raise StoreError(f"{path}: is a directory, not a database file")
     try:
-        conn = sqlite3.connect(path, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
         db = sqlite_utils.Database(conn)
+        check_wrmine(db, path, writable=True)
+        # Readers (search, the desk) go on while a batch writes; two writers wait for each other.
+        conn.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
-        MIGRATIONS.apply(db)
+        if MIGRATIONS.pending(db):
+            with _migration_lock(path):
+                MIGRATIONS.apply(db)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path}: not a usable wrmine database ({exc})") from None
     return db
+
+
+def open_existing(path: str) -> sqlite_utils.Database:
+    """Open an existing wrmine database for reading: never creates, migrates or writes.
+
+    Raises StoreError for a missing file, a file that is not SQLite, a SQLite file that is
+    not a wrmine database, and a wrmine database older than this version (which a write
+    command such as ``wrmine ingest`` or ``wrmine migrate`` brings up to date).
+    """
+    if not os.path.exists(path):
+        raise StoreError(f"{path}: no such database (create one with `wrmine ingest FILES --db {path}`)")
+    if os.path.isdir(path):
+        raise StoreError(f"{path}: is a directory, not a database file")
+    try:
+        conn = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=rw", uri=True, timeout=30)
+        conn.execute("PRAGMA query_only=1")
+        db = sqlite_utils.Database(conn)
+        check_wrmine(db, path, writable=False)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: not a usable wrmine database ({exc})") from None
+    return db
+
+
+def check_wrmine(db: sqlite_utils.Database, path: str, writable: bool) -> None:
+    """Refuse a SQLite file that is not ours: wrmine never adds its tables to a user's database.
+    A read-only opening also refuses a wrmine database with migrations still to apply."""
+    tables = set(db.table_names())
+    if not tables:
+        if writable:
+            return
+        raise StoreError(f"{path}: empty database, not a wrmine database")
+    applied = set()
+    if "_sqlite_migrations" in tables:
+        applied = {r[0] for r in db.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATIONS.name])}
+    if not applied or "articles" not in tables:
+        raise StoreError(f"{path}: a SQLite database, but not a wrmine one: refusing to touch it")
+    missing = [m.name for m in MIGRATIONS._migrations if m.name not in applied]
+    if missing and not writable:
+        raise StoreError(f"{path}: made by an older wrmine; run `wrmine migrate --db {path}` first")
+
+
+def stored_hash(db: sqlite_utils.Database, article_id: str) -> str | None:
+    """The input hash an article was stored with (None: not stored, or stored before hashes)."""
+    row = db.execute("SELECT source_hash FROM articles WHERE id = ?", [article_id]).fetchone()
+    return row[0] if row else None
+
+
+@contextlib.contextmanager
+def _migration_lock(path: str):
+    """Two jobs creating one new database at once: the second waits until the first has
+    applied the schema, then finds nothing left to do (instead of "table already exists" or
+    "database is locked"). flock on the database file itself: no lock file is left behind,
+    and it does not interfere with SQLite's own (fcntl) locks."""
+    if fcntl is None or not os.path.isfile(path):
+        yield
+        return
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def now() -> str:
@@ -175,9 +254,11 @@ def find_duplicate(db: sqlite_utils.Database, article: Article) -> str | None:
 
 
 def save_article(db: sqlite_utils.Database, article: Article, analysis: "Analysis",
-                 path: str | None = None, duplicate_of: str | None = None) -> None:
-    """Store one article and everything extracted from it, replacing its previous rows atomically."""
-    region = asdict(analysis.region)
+                 path: str | None = None, duplicate_of: str | None = None,
+                 source_hash: str | None = None) -> None:
+    """Store one article and everything extracted from it, replacing its previous rows atomically.
+    ``source_hash`` identifies the input as read, so an unchanged input is not analysed again."""
+    region = analysis.region.levels()
     row = {
         "id": article.id, "url": article.url, "path": path, "title": article.title,
         "published": article.published, "source": article.source, "author": article.author,
@@ -189,18 +270,27 @@ def save_article(db: sqlite_utils.Database, article: Article, analysis: "Analysi
     facts = []
     for f in analysis.facts:
         raw_start, raw_end = article.raw_map.span_to_raw(f.start, f.end)
-        facts.append({"article_id": article.id, **asdict(f), "raw_start": raw_start, "raw_end": raw_end})
+        row_f = asdict(f)
+        row_f["evidence"] = json.dumps(list(f.evidence), ensure_ascii=False)
+        facts.append({"article_id": article.id, **row_f, "raw_start": raw_start, "raw_end": raw_end})
+    row["region_confidence"] = analysis.region.confidence
+    row["region_evidence"] = json.dumps(list(analysis.region.evidence), ensure_ascii=False)
+    row["title_origin"] = getattr(article, "title_origin", None)
+    row["source_hash"] = source_hash
     with db.atomic():
+        old = db.execute("SELECT rowid FROM articles WHERE id = ?", [article.id]).fetchone()
         for table in CHILD_TABLES:
             db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article.id])
-        db.execute("DELETE FROM articles_fts WHERE article_id = ?", [article.id])
+        if old:
+            db.execute("DELETE FROM articles_fts WHERE rowid = ?", [old[0]])
         db.execute("DELETE FROM repost_bands WHERE article_id = ?", [article.id])
         db["articles"].upsert(row, pk="id")
         db["repost_bands"].insert_all(
             ({"band": k, "article_id": article.id} for k in band_keys(article.simplified)))
-        db["facts"].insert_all(facts, pk=("article_id", "start"), replace=True)
+        db["facts"].insert_all(facts, pk="id")
         db["practices"].insert_all(
-            ({"article_id": article.id, "start": p.start, "end": p.end, "title": p.title}
+            ({"article_id": article.id, "start": p.start, "end": p.end, "title": p.title,
+              "confidence": p.confidence, "evidence": json.dumps(list(p.evidence), ensure_ascii=False)}
              for p in analysis.practices), pk=("article_id", "start"), replace=True)
         db["practice_themes"].insert_all(
             ({"article_id": article.id, "start": p.start, "theme": t}
@@ -217,9 +307,10 @@ def save_article(db: sqlite_utils.Database, article: Article, analysis: "Analysi
                 "article_id": duplicate_of or article.id, "source": article.source,
                 "url": article.url, "path": path or article.url, "seen_at": now(),
             }, pk=("article_id", "path"))
+        rowid = db.execute("SELECT rowid FROM articles WHERE id = ?", [article.id]).fetchone()[0]
         db.execute(
-            "INSERT INTO articles_fts(article_id, title, body) VALUES (?, ?, ?)",
-            [article.id, fts_tokens(simplify(article.title or "")), fts_tokens(article.simplified)],
+            "INSERT INTO articles_fts(rowid, article_id, title, body) VALUES (?, ?, ?, ?)",
+            [rowid, article.id, fts_tokens(simplify(article.title or "")), fts_tokens(article.simplified)],
         )
         if path:
             clear_skip(db, path)
@@ -247,27 +338,78 @@ def article_themes(db: sqlite_utils.Database, article_id: str) -> list[str]:
         "SELECT theme FROM article_themes WHERE article_id = ? ORDER BY rank", [article_id])]
 
 
-def search(db: sqlite_utils.Database, query: str, limit: int = 20,
-           theme: str | None = None) -> list[dict]:
-    """Articles matching ``query`` (any script), best first: id, title, url, and the
-    simplified body for building a context snippet."""
-    match = fts_query(query)
-    if not match:
-        return []
-    sql = (
-        "SELECT a.id, a.title, a.url, a.text, a.simplified, bm25(articles_fts) AS score "
-        "FROM articles_fts JOIN articles a ON a.id = articles_fts.article_id "
-        "WHERE articles_fts MATCH ? AND a.duplicate_of IS NULL"
-    )
-    params: list = [match]
-    if theme:
-        sql += " AND a.id IN (SELECT article_id FROM article_themes WHERE theme = ?)"
-        params.append(theme)
-    sql += " ORDER BY score LIMIT ?"
-    params.append(limit)
-    cur = db.execute(sql, params)
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
+REGION_PREFIX = ("(a.province LIKE ? || '%' ESCAPE '\\' OR a.city LIKE ? || '%' ESCAPE '\\' "
+                 "OR a.county LIKE ? || '%' ESCAPE '\\' OR a.town LIKE ? || '%' ESCAPE '\\')")
+ARTICLE_FILTERS = {
+    "theme": "a.id IN (SELECT article_id FROM article_themes WHERE theme = ?)",
+    # A prefix of a full name at any level, on the stored region: 湖南 finds an article stored
+    # with 湖南省 even when its text never names the province.
+    "region": REGION_PREFIX,
+    "year": "(substr(a.published, 1, 4) = CAST(? AS TEXT) OR a.id IN "
+            "(SELECT article_id FROM facts WHERE year = ?))",
+    "metric": "a.id IN (SELECT article_id FROM facts WHERE metric = ?)",
+    "source": "a.source LIKE '%' || ? || '%' ESCAPE '\\'",
+    "ids": None,   # handled below: a list of article ids
+}
+
+
+def _article_where(filters: dict) -> tuple[list[str], list]:
+    clauses, params = ["a.duplicate_of IS NULL"], []
+    for key, value in filters.items():
+        if value is None or value == () or value == []:
+            continue
+        if key not in ARTICLE_FILTERS:
+            raise ValueError(f"Unknown filter {key!r}. Filters: {', '.join(ARTICLE_FILTERS)}")
+        if key == "ids":
+            ids = list(value)
+            clauses.append(f"a.id IN ({','.join('?' * len(ids))})")
+            params += ids
+            continue
+        if key in ("region", "source"):
+            value = like_escape(simplify(str(value).strip()))
+        clauses.append(ARTICLE_FILTERS[key])
+        params += [value] * ARTICLE_FILTERS[key].count("?")
+    return clauses, params
+
+
+def search(db: sqlite_utils.Database, query: str, limit: int | None = 20, **filters) -> list[dict]:
+    """Articles matching ``query`` (any script; AND/OR/NOT, "phrases", parentheses: see
+    ``corpus.query``) and the filters (theme, region, year, metric, source, ids), best first:
+    id, title, url, published, source, region levels, and the text for a context snippet.
+    An empty query lists the filtered articles, newest first."""
+    from corpus.query import to_match
+
+    clauses, params = _article_where(filters)
+    match = to_match(query) if query and query.strip() else ""
+    cols = ("a.id, a.title, a.url, a.published, a.source, a.province, a.city, a.county, a.town, "
+            "a.text, a.simplified")
+    if match:
+        # Rank inside the index first (no text carried), then join the survivors.
+        sql = (f"SELECT {cols}, m.score FROM (SELECT rowid, bm25(articles_fts) AS score FROM articles_fts "
+               f"WHERE articles_fts MATCH ?) m JOIN articles a ON a.rowid = m.rowid "
+               f"WHERE {' AND '.join(clauses)} ORDER BY m.score")
+        params = [match, *params]
+    else:
+        sql = f"SELECT {cols}, 0 AS score FROM articles a WHERE {' AND '.join(clauses)} " \
+              "ORDER BY a.published DESC, a.id"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return list(_dicts(db, sql, params))
+
+
+def count_hits(db: sqlite_utils.Database, query: str, **filters) -> int:
+    """How many articles ``search`` would return without a limit."""
+    from corpus.query import to_match
+
+    clauses, params = _article_where(filters)
+    match = to_match(query) if query and query.strip() else ""
+    if match:
+        sql = ("SELECT COUNT(*) FROM articles_fts m JOIN articles a ON a.rowid = m.rowid "
+               f"WHERE articles_fts MATCH ? AND {' AND '.join(clauses)}")
+        params = [match, *params]
+    else:
+        sql = f"SELECT COUNT(*) FROM articles a WHERE {' AND '.join(clauses)}"
+    return db.execute(sql, params).fetchone()[0]
 
 
 FACT_FILTERS = {
@@ -275,13 +417,18 @@ FACT_FILTERS = {
     "year": "f.year = ?",
     "subject": "f.subject LIKE '%' || ? || '%' ESCAPE '\\'",
     # A prefix of a full name at any level: 贵州 finds 贵州省, 毕节 finds 毕节市.
-    "region": "(a.province LIKE ? || '%' ESCAPE '\\' OR a.city LIKE ? || '%' ESCAPE '\\' "
-              "OR a.county LIKE ? || '%' ESCAPE '\\' OR a.town LIKE ? || '%' ESCAPE '\\')",
+    "region": REGION_PREFIX,
     "theme": "f.article_id IN (SELECT article_id FROM article_themes WHERE theme = ?)",
     "article": "f.article_id = ?",
+    "min_confidence": "f.confidence >= ?",
+    "source": "a.source LIKE '%' || ? || '%' ESCAPE '\\'",
+    "ids": None,
 }
 GROUPS = {
     "region": "COALESCE(a.town, a.county, a.city, a.province, '(unknown)')",
+    "province": "COALESCE(a.province, '(unknown)')",
+    "city": "COALESCE(a.city, a.province, '(unknown)')",
+    "county": "COALESCE(a.county, a.city, a.province, '(unknown)')",
     "year": "COALESCE(CAST(f.year AS TEXT), '(none)')",
     "metric": "f.metric",
 }
@@ -303,7 +450,14 @@ def _fact_where(filters: dict) -> tuple[str, list]:
     for key, value in filters.items():
         if value is None:
             continue
-        if key in ("region", "subject"):
+        if key not in FACT_FILTERS:
+            raise ValueError(f"Unknown filter {key!r}. Filters: {', '.join(FACT_FILTERS)}")
+        if key == "ids":
+            ids = list(value)
+            clauses.append(f"f.article_id IN ({','.join('?' * len(ids))})" if ids else "0")
+            params += ids
+            continue
+        if key in ("region", "subject", "source"):
             value = like_escape(simplify(value.strip()))
         clauses.append(FACT_FILTERS[key])
         params += [value] * FACT_FILTERS[key].count("?")
@@ -317,7 +471,8 @@ def query_facts(db: sqlite_utils.Database, limit: int | None = None, **filters) 
     sql = (
         "SELECT f.article_id, a.title, a.url, f.span, f.value, f.unit, f.approx, f.subject, "
         "f.metric, f.year, a.province, a.city, a.county, a.town, f.start, f.end, "
-        "f.raw_start, f.raw_end, f.sentence FROM facts f JOIN articles a ON a.id = f.article_id"
+        "f.raw_start, f.raw_end, f.sentence, f.confidence, f.id AS fact_id "
+        "FROM facts f JOIN articles a ON a.id = f.article_id"
         f"{where} ORDER BY f.article_id, f.start"
     )
     if limit:
@@ -328,45 +483,106 @@ def query_facts(db: sqlite_utils.Database, limit: int | None = None, **filters) 
         yield dict(zip(cols, r))
 
 
+RATIO_UNITS = ("%", "‰")
+
+
+def count_facts(db: sqlite_utils.Database, **filters) -> int:
+    """How many facts ``query_facts`` would return without a limit."""
+    where, params = _fact_where(filters)
+    return db.execute(f"SELECT COUNT(*) FROM facts f JOIN articles a ON a.id = f.article_id{where}",
+                      params).fetchone()[0]
+
+
 def group_facts(db: sqlite_utils.Database, group_by: str, **filters) -> list[dict]:
-    """Counts and sums of fact values per region, year or metric (and unit, since sums
-    across units mean nothing)."""
+    """Counts per region, year or metric, and per unit (sums across units mean nothing). Amounts
+    are summed within one unit; ratios are never summed: their mean, least and greatest are
+    given instead. Values are rounded to two decimals (no float noise)."""
     if group_by not in GROUPS:
         raise ValueError(f"Unknown group {group_by!r}. Groups: {', '.join(GROUPS)}")
     where, params = _fact_where(filters)
     key = GROUPS[group_by]
+    marks = ",".join("?" * len(RATIO_UNITS))
     sql = (
-        f"SELECT {key} AS {group_by}, f.unit, COUNT(*) AS facts, SUM(f.value) AS total, "
-        "COUNT(DISTINCT f.article_id) AS articles FROM facts f JOIN articles a ON a.id = f.article_id"
+        f"SELECT {key} AS {group_by}, f.unit, COUNT(*) AS facts, COUNT(DISTINCT f.article_id) AS articles, "
+        f"CASE WHEN f.unit IN ({marks}) THEN NULL ELSE ROUND(SUM(f.value), 2) END AS total, "
+        f"CASE WHEN f.unit IN ({marks}) THEN ROUND(AVG(f.value), 2) END AS mean, "
+        f"CASE WHEN f.unit IN ({marks}) THEN MIN(f.value) END AS least, "
+        f"CASE WHEN f.unit IN ({marks}) THEN MAX(f.value) END AS greatest "
+        "FROM facts f JOIN articles a ON a.id = f.article_id"
         f"{where} GROUP BY 1, 2 ORDER BY 1, facts DESC"
     )
-    cur = db.execute(sql, params)
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
+    rows = list(_dicts(db, sql, [*RATIO_UNITS, *RATIO_UNITS, *RATIO_UNITS, *RATIO_UNITS, *params]))
+    for row in rows:
+        for k in ("total", "mean", "least", "greatest"):
+            if isinstance(row[k], float) and row[k].is_integer():
+                row[k] = int(row[k])
+    return rows
 
 
-def export_rows(db: sqlite_utils.Database, table: str) -> Iterator[dict]:
-    """Rows for ``wrmine export``: articles (with themes), facts or practices (with themes)."""
+def query_practices(db: sqlite_utils.Database, limit: int | None = None, query: str | None = None,
+                    **filters) -> Iterator[dict]:
+    """Practices with their article's title, url, date, outlet and place, and their themes;
+    filters as for ``search`` (theme filters the practice's own themes), plus ``query``: words
+    the practice title must contain (simplified, all of them)."""
+    theme = filters.pop("theme", None)
+    clauses, params = _article_where(filters)
+    if theme:
+        clauses.append("EXISTS (SELECT 1 FROM practice_themes t WHERE t.article_id = p.article_id "
+                       "AND t.start = p.start AND t.theme = ?)")
+        params.append(theme)
+    for word in (query or "").split():
+        clauses.append("p.title LIKE '%' || ? || '%' ESCAPE '\\'")
+        params.append(like_escape(simplify(word)))
+    sql = ("SELECT p.article_id, p.start, p.end, p.title, p.confidence, a.title AS article_title, a.url, "
+           "a.published, a.source, a.province, a.city, a.county, a.town, "
+           "(SELECT group_concat(theme, '|') FROM practice_themes t WHERE "
+           "t.article_id = p.article_id AND t.start = p.start) AS themes "
+           "FROM practices p JOIN articles a ON a.id = p.article_id "
+           f"WHERE {' AND '.join(clauses)} ORDER BY p.article_id, p.start")
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    for row in _dicts(db, sql, params):
+        row["themes"] = row["themes"].split("|") if row["themes"] else []
+        yield row
+
+
+def export_rows(db: sqlite_utils.Database, table: str, **filters) -> Iterator[dict]:
+    """Rows for ``wrmine export``: articles (with themes), facts or practices (with their
+    article's url, date and place), with the filters of ``search`` (query, theme, region,
+    year, metric, source, ids)."""
     # Themes come in the same query, so an export is one pass over the table, not one query per row.
+    query = filters.pop("query", None)
     if table == "articles":
+        ids = None
+        if query:
+            ids = [r["id"] for r in search(db, query, limit=None, **filters)]
+            filters = {"ids": ids}
+        clauses, params = _article_where(filters)
         for row in _dicts(db, "SELECT id, url, title, published, source, author, province, city, "
                               "county, town, duplicate_of, text, (SELECT group_concat(theme, '|') FROM "
                               "(SELECT theme FROM article_themes t WHERE t.article_id = a.id ORDER BY rank)) "
-                              "AS themes FROM articles a ORDER BY id"):
+                              f"AS themes FROM articles a WHERE {' AND '.join(clauses[1:]) or '1'} "
+                              "ORDER BY id", params):
             row["themes"] = row["themes"].split("|") if row["themes"] else []
             yield row
     elif table == "facts":
-        yield from query_facts(db)
+        if query:
+            filters = {"ids": [r["id"] for r in search(db, query, limit=None, **filters)]}
+        yield from query_facts(db, **_fact_filters(filters))
     elif table == "practices":
-        for row in _dicts(db, "SELECT p.article_id, p.start, p.end, p.title, a.title AS article_title, "
-                              "(SELECT group_concat(theme, '|') FROM practice_themes t WHERE "
-                              "t.article_id = p.article_id AND t.start = p.start) AS themes "
-                              "FROM practices p JOIN articles a ON a.id = p.article_id "
-                              "ORDER BY p.article_id, p.start"):
-            row["themes"] = row["themes"].split("|") if row["themes"] else []
-            yield row
+        if query:
+            filters = {"ids": [r["id"] for r in search(db, query, limit=None, **filters)]}
+        yield from query_practices(db, **filters)
     else:
         raise ValueError(f"Unknown table {table!r}. Tables: articles, facts, practices")
+
+
+def _fact_filters(filters: dict) -> dict:
+    """Article filters as fact filters (ids → a list of articles)."""
+    out = {k: v for k, v in filters.items() if k in FACT_FILTERS}
+    if filters.get("ids") is not None:
+        out["ids"] = filters["ids"]
+    return out
 
 
 def _dicts(db: sqlite_utils.Database, sql: str, params: Iterable = ()) -> Iterator[dict]:
@@ -376,12 +592,44 @@ def _dicts(db: sqlite_utils.Database, sql: str, params: Iterable = ()) -> Iterat
         yield dict(zip(cols, r))
 
 
+def list_skips(db: sqlite_utils.Database, stage: str | None = None, since: str | None = None) -> list[dict]:
+    """Every input a stage declined, newest first: stage, key (path or URL), reason, at.
+    ``since`` is an ISO date or time (``2026-12-01``)."""
+    clauses, params = [], []
+    if stage:
+        clauses.append("stage = ?")
+        params.append(stage)
+    if since:
+        clauses.append("at >= ?")
+        params.append(since)
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    return list(_dicts(db, f"SELECT stage, key, reason, at FROM skips{where} ORDER BY at DESC, key", params))
+
+
+def explain_rows(db: sqlite_utils.Database, article_id: str) -> dict | None:
+    """What the stages decided for one stored article and why: its region with evidence, its
+    facts and practices with confidence and evidence (``wrmine explain``)."""
+    rows = list(_dicts(db, "SELECT id, title, title_origin, url, province, city, county, town, "
+                           "region_confidence, region_evidence FROM articles WHERE id = ?", [article_id]))
+    if not rows:
+        return None
+    out = rows[0]
+    out["region_evidence"] = json.loads(out["region_evidence"] or "[]")
+    out["facts"] = [dict(r, evidence=json.loads(r["evidence"] or "[]")) for r in _dicts(
+        db, "SELECT span, value, unit, approx, subject, metric, year, confidence, evidence, start, end "
+            "FROM facts WHERE article_id = ? ORDER BY start, id", [article_id])]
+    out["practices"] = [dict(r, evidence=json.loads(r["evidence"] or "[]")) for r in _dicts(
+        db, "SELECT title, confidence, evidence, start, end FROM practices WHERE article_id = ? "
+            "ORDER BY start", [article_id])]
+    return out
+
+
 def counts(db: sqlite_utils.Database) -> dict[str, int]:
     """Row counts of the main tables."""
     return {t: db[t].count for t in ("articles", "facts", "practices", "named_methods", "skips")}
 
 
-# --- Crawl fetch log (corpus/crawl.py) -------------------------------------------------------
+# --- Crawl fetch log (corpus/crawl_queue.py) ---------------------------------------------------
 # One row per canonical URL. It is both the crawl's frontier and its memory: ``queued_gen`` is
 # the crawl generation that wants the URL, ``fetched_gen`` the one that last fetched it. A URL
 # is pending while queued_gen > fetched_gen; a crawl that finds pending rows resumes their
@@ -398,77 +646,6 @@ def m002_fetch_log(db: sqlite_utils.Database) -> None:
     db["fetch_log"].create_index(["queued_gen"])
 
 
-FETCH_COLUMNS = ("final_url", "status", "fetched_at", "sha256", "etag", "last_modified",
-                 "encoding", "content_type", "article_id", "error")
-
-
-def crawl_generation(db: sqlite_utils.Database) -> tuple[int, bool]:
-    """(generation to run, whether it resumes an interrupted one)."""
-    row = db.execute(
-        "SELECT MAX(queued_gen), SUM(fetched_gen IS NULL OR fetched_gen < queued_gen) FROM fetch_log"
-    ).fetchone()
-    latest, pending = row[0] or 0, row[1] or 0
-    return (latest, True) if pending else (latest + 1, False)
-
-
-def _queue(db: sqlite_utils.Database, link: dict, gen: int) -> bool:
-    cur = db.execute(
-        "INSERT INTO fetch_log (url, kind, depth, seed, queued_gen) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT(url) DO UPDATE SET queued_gen = excluded.queued_gen, kind = excluded.kind, "
-        "depth = excluded.depth, seed = excluded.seed "
-        "WHERE (fetch_log.queued_gen IS NULL OR fetch_log.queued_gen < excluded.queued_gen) "
-        "AND (fetch_log.fetched_gen IS NULL OR fetch_log.fetched_gen < excluded.queued_gen)",
-        [link["url"], link["kind"], link["depth"], link.get("seed"), gen],
-    )
-    return cur.rowcount > 0
-
-
-def queue_urls(db: sqlite_utils.Database, links: Iterable[dict], gen: int) -> list[dict]:
-    """Queue links (dicts with url, kind, depth, seed) for generation ``gen``; returns those
-    newly queued (not already queued or fetched in this generation)."""
-    with db.atomic():
-        return [link for link in links if _queue(db, link, gen)]
-
-
-def pending_urls(db: sqlite_utils.Database, gen: int) -> list[dict]:
-    """URLs queued for ``gen`` and not fetched in it, shallowest first, in discovery order."""
-    return list(_dicts(db, "SELECT url, kind, depth, seed FROM fetch_log WHERE queued_gen = ? AND "
-                           "(fetched_gen IS NULL OR fetched_gen < ?) ORDER BY depth, rowid", [gen, gen]))
-
-
-def get_fetch(db: sqlite_utils.Database, url: str) -> dict | None:
-    """The fetch log row of ``url``, or None."""
-    rows = list(_dicts(db, "SELECT * FROM fetch_log WHERE url = ?", [url]))
-    return rows[0] if rows else None
-
-
-def save_fetch(db: sqlite_utils.Database, url: str, gen: int, record: dict,
-               links: Iterable[dict] = ()) -> list[dict]:
-    """Mark ``url`` fetched in ``gen`` with ``record`` (keys from FETCH_COLUMNS; missing ones keep
-    their old value) and queue the links found on it, in one transaction, so an interrupted
-    crawl never has a page marked done without its links. Returns the newly queued links."""
-    values = {k: record[k] for k in FETCH_COLUMNS if k in record}
-    with db.atomic():
-        db.execute("INSERT INTO fetch_log (url, kind, depth, queued_gen) VALUES (?, ?, ?, ?) "
-                   "ON CONFLICT(url) DO NOTHING",
-                   [url, record.get("kind", "page"), record.get("depth", 0), gen])
-        sets = ", ".join(f"{k} = ?" for k in values)
-        db.execute(f"UPDATE fetch_log SET fetched_gen = ?{', ' if sets else ''}{sets} WHERE url = ?",
-                   [gen, *values.values(), url])
-        return [link for link in links if _queue(db, link, gen)]
-
-
-def requeue_failed(db: sqlite_utils.Database, gen: int) -> int:
-    """Queue for ``gen`` the URLs whose last fetch failed for a passing reason (timeout, dropped
-    connection, 429, 5xx), so a new crawl retries them; returns how many."""
-    with db.atomic():
-        cur = db.execute(
-            "UPDATE fetch_log SET queued_gen = ? WHERE queued_gen < ? AND error IS NOT NULL AND "
-            "(status IN (429, 500, 502, 503, 504) OR error LIKE 'timed out%' "
-            "OR error LIKE 'connection failed%' OR error LIKE 'cannot resolve%')", [gen, gen])
-        return cur.rowcount
-
-
 @MIGRATIONS()
 def m003_repost_bands(db: sqlite_utils.Database) -> None:
     """LSH band keys per article, so repost candidates are found by an indexed lookup."""
@@ -476,3 +653,44 @@ def m003_repost_bands(db: sqlite_utils.Database) -> None:
                               foreign_keys=[("article_id", "articles", "id")])
     db["repost_bands"].create_index(["band"])
     db["repost_bands"].create_index(["article_id"])
+
+
+@MIGRATIONS()
+def m004_keys_confidence(db: sqlite_utils.Database) -> None:
+    """Facts get a surrogate key (two facts at one offset no longer overwrite each other),
+    confidence and an evidence trace on facts, practices and regions, where the title came
+    from, and a full-text index keyed by the article's rowid (deleting an article's index row
+    was a scan of the whole index on an UNINDEXED column)."""
+    db.execute("ALTER TABLE facts RENAME TO facts_v1")
+    db["facts"].create({
+        "id": int, "article_id": str, "start": int, "end": int, "raw_start": int, "raw_end": int,
+        "span": str, "value": float, "unit": str, "approx": str, "subject": str,
+        "metric": str, "year": int, "sentence": str, "sentence_start": int,
+        "confidence": float, "evidence": str,
+    }, pk="id", foreign_keys=[("article_id", "articles", "id")])
+    db.execute(
+        "INSERT INTO facts (article_id, start, end, raw_start, raw_end, span, value, unit, approx, "
+        "subject, metric, year, sentence, confidence) SELECT article_id, start, end, raw_start, "
+        "raw_end, span, value, unit, approx, subject, metric, year, sentence, 1.0 FROM facts_v1 "
+        "ORDER BY article_id, start")
+    db.execute("DROP TABLE facts_v1")
+    for cols in (["article_id", "start"], ["metric", "year"], ["year"], ["subject"], ["confidence"]):
+        db["facts"].create_index(cols)
+    db["practices"].add_column("confidence", float)
+    db["practices"].add_column("evidence", str)
+    db["articles"].add_column("region_confidence", float)
+    db["articles"].add_column("region_evidence", str)
+    db["articles"].add_column("title_origin", str)
+    db["articles"].add_column("source_hash", str)
+    for col in ("province", "city", "county", "town", "published", "source", "duplicate_of", "path"):
+        db["articles"].create_index([col])
+    db["skips"].create_index(["at"])
+    db.execute("DROP TABLE articles_fts")
+    db.execute(
+        "CREATE VIRTUAL TABLE articles_fts USING fts5("
+        "article_id UNINDEXED, title, body, tokenize='unicode61 remove_diacritics 2')"
+    )
+    for rowid, article_id, title, body in db.execute(
+            "SELECT rowid, id, title, simplified FROM articles").fetchall():
+        db.execute("INSERT INTO articles_fts(rowid, article_id, title, body) VALUES (?, ?, ?, ?)",
+                   [rowid, article_id, fts_tokens(simplify(title or "")), fts_tokens(body)])

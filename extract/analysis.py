@@ -6,7 +6,7 @@ simplified form is character-aligned with it).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 Approx = Literal["exact", "over", "under", "about"]
@@ -39,6 +39,9 @@ class Fact:
     metric: str          # one of METRICS
     year: int | None
     sentence: str        # the sentence containing the span, original script
+    sentence_start: int = -1   # where ``sentence`` starts in text (-1: unknown)
+    confidence: float = 1.0    # how sure the stages are of value, subject and metric (0..1)
+    evidence: tuple[str, ...] = ()   # rules/models that decided it, "name: why" (explain trace)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,12 @@ class Region:
     city: str | None = None
     county: str | None = None
     town: str | None = None
+    confidence: float = field(default=1.0, compare=False, repr=False)
+    evidence: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    def levels(self) -> dict[str, str | None]:
+        """The four levels as the gold format writes them."""
+        return {"province": self.province, "city": self.city, "county": self.county, "town": self.town}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +68,8 @@ class Practice:
     end: int             # item end in text
     title: str           # simplified heading / lead clause
     themes: tuple[str, ...] = ()
+    confidence: float = 1.0
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,6 +94,8 @@ def _settle() -> None:
 
 def _load(path: Path) -> Any:
     try:
+        if not _own_file(path):
+            return None
         data = path.read_bytes()  # one read: pickle.load on a file object reads in small pieces
     except OSError:
         return None
@@ -107,6 +109,15 @@ def _load(path: Path) -> Any:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _own_file(path: Path) -> bool:
+    """Unpickling runs code, so only our own entries are loaded: a file another user owns, or
+    one that others may write to, is a miss (and is replaced by a fresh entry). See SECURITY.md."""
+    st = path.stat()
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        return False
+    return not st.st_mode & 0o022
 
 
 def _store(path: Path, value: Any, pickler: Callable[[io.BytesIO], pickle.Pickler] | None) -> None:

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from corpus.article import Article
 from extract.analysis import Fact
 from extract.document import RE_ITEM, Sentence, sentence_at, split_sentences
-from extract.numbers import Quantity, find_quantities, read_tsv, units
+from extract.fact_model import metric_model, subject_model
+from extract.numbers import Quantity, find_quantities, units
+from extract.tables import read_tsv
 from extract.segment import tokenize, word_tags
 
 # Clause boundaries for the subject search (、 splits lists: 老人、未成年人 → 未成年人).
@@ -164,9 +167,36 @@ def sentence_window(text: str, start: int, end: int, q_start: int, q_end: int,
     return lo, hi
 
 
-def extract_facts(article: Article) -> list[Fact]:
-    """Every reported quantity of ``article`` as a Fact (offsets into ``article.text``)."""
-    plain, text = article.plain, article.text
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A noun phrase that may name what a figure counts, and the rule that proposed it."""
+
+    text: str
+    source: str   # rule | left | right | right-open | head | share
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One quantity with everything the rules found about it: what the models read.
+
+    ``before``/``after`` are the clause text between the previous figure (or the sentence
+    start) and this one, and from it to the next figure (or the sentence end)."""
+
+    q: Quantity
+    sentence: Sentence
+    unit: str
+    year: int | None
+    rule_subject: str | None
+    rule_metric: str
+    candidates: tuple[Candidate, ...]
+    before: str
+    after: str
+
+
+def find_figures(plain: str) -> list[Figure]:
+    """The rule pass over a simplified body: every quantity that is a fact, with the rules'
+    subject and metric and the other subject candidates (``extract_facts`` lets the models
+    choose among them)."""
     sentences = split_sentences(plain)
     if not sentences:
         return []
@@ -177,7 +207,7 @@ def extract_facts(article: Article) -> list[Fact]:
     first_seen: dict[str, int] = {}
     for i, s in enumerate(sentences):
         first_seen.setdefault(plain[s.start:s.end].strip(), i)
-    facts: list[Fact] = []
+    figures: list[Figure] = []
     prev_end = 0
     population_at = -1
     for n, q in enumerate(quantities):
@@ -191,27 +221,59 @@ def extract_facts(article: Article) -> list[Fact]:
         left_bound = max(s.start, prev_end)
         right_bound = min(s.end, quantities[n + 1].start) if n + 1 < len(quantities) else s.end
         subject = find_subject(plain, q, left_bound, right_bound)
-        if subject is None and q.kind == "ratio" and facts and facts[-1].start >= s.start \
-                and facts[-1].subject:
-            subject = facts[-1].subject + "占比"   # 其中80岁以上29人，占36.1%
+        last = figures[-1] if figures else None
+        share = None
+        if q.kind == "ratio" and last and last.q.start >= s.start:
+            # 其中80岁以上29人，占36.1%: the share of what the figure before counted
+            share = (last.rule_subject or fallback_subject(last.rule_metric, last.unit)).removesuffix("占比") + "占比"
+            subject = subject or share
         unit = q.unit or _implied_unit(plain[s.start:q.start])
-        value = q.value
         metric = decide_metric(subject, unit, q, plain[left_bound:q.start], plain[q.end:s.end],
                                plain[s.start:q.start])
         if metric in ("participants", "beneficiaries") and (
                 _is_population(plain, s.start, q, subject)
-                or facts and population_at == facts[-1].start and facts[-1].start >= s.start
-                and RE_LIST_GAP.fullmatch(plain, facts[-1].end, q.start)):
+                or last and population_at == last.q.start and last.q.start >= s.start
+                and RE_LIST_GAP.fullmatch(plain, last.q.end, q.start)):
             metric = "other"     # 住户有1235户，其中散户112户、安置户193户: the list goes on
             population_at = q.start
-        facts.append(Fact(
-            start=q.start, end=q.end, span=text[q.start:q.end], value=value, unit=unit,
-            approx=q.approx, subject=subject or fallback_subject(metric, unit), metric=metric,
-            year=years[i], sentence=text[slice(*sentence_window(text, s.start, s.end, q.start, q.end))].strip(),
+        figures.append(Figure(
+            q=q, sentence=s, unit=unit, year=years[i], rule_subject=subject, rule_metric=metric,
+            candidates=subject_candidates(plain, q, left_bound, right_bound, subject, share),
+            before=plain[left_bound:q.start], after=plain[q.end:right_bound],
         ))
         prev_end = q.end
         if subject and plain.startswith(subject, q.end):
             prev_end += len(subject)   # that noun belongs to this quantity, not the next one
+    return figures
+
+
+def extract_facts(doc) -> list[Fact]:
+    """Every reported quantity of a document as a Fact (offsets into its text).
+
+    ``doc`` is an ``extract.document.Document`` or an ``Article`` (``as_document`` accepts
+    both). The rules propose (``find_figures``); the models in ``data/`` choose the subject
+    among the candidates and the metric, and say how sure they are (``confidence``,
+    ``evidence``). Without trained models the rules decide alone."""
+    article = _article_of(doc)
+    plain, text = article.plain, article.text
+    facts: list[Fact] = []
+    for fig in find_figures(plain):
+        q, s = fig.q, fig.sentence
+        subject, p_subject, why_subject = choose_subject(plain, fig)
+        metric, p_metric, why_metric = choose_metric(plain, fig, subject)
+        subject = subject or fallback_subject(metric, fig.unit)
+        lo, hi = sentence_window(text, s.start, s.end, q.start, q.end)
+        raw_sentence = text[lo:hi]
+        lead = len(raw_sentence) - len(raw_sentence.lstrip())
+        value, unit, why_value = _to_yuan(q.value, fig.unit)
+        certainty, why_number = number_certainty(q)
+        facts.append(Fact(
+            start=q.start, end=q.end, span=text[q.start:q.end], value=value, unit=unit,
+            approx=q.approx, subject=subject, metric=metric, year=fig.year,
+            sentence=raw_sentence.strip(), sentence_start=lo + lead,
+            confidence=round(certainty * p_subject * p_metric, 3),
+            evidence=tuple(e for e in (why_number, why_value, why_subject, why_metric) if e),
+        ))
     return facts
 
 
@@ -227,7 +289,7 @@ def _is_population(plain: str, sent_start: int, q: Quantity, subject: str | None
     if units().get(q.unit) is None or units()[q.unit].kind not in ("person", "household") \
             or subject and "党员" in subject:
         return False
-    before = plain[sent_start:q.start]
+    before = plain[max(sent_start, q.start - MAX_SENTENCE_CHARS):q.start]   # windowed: see sentence_window
     places = list(_residence_re().finditer(before))
     if not places:
         return False
@@ -367,9 +429,15 @@ def _words(text: str) -> set[str]:
     return {w for w, _, _ in tokenize(text)}
 
 
+# A clause runs to the next break, but never further than this: a line with no punctuation
+# would otherwise be tokenized once per number on it (quadratic; found by benchmarks/fuzz.py).
+MAX_CLAUSE_CHARS = 80
+
+
 def _clause(plain: str, start: int, end: int, step: int) -> str:
     """Characters from ``start`` towards ``end`` up to the first clause break; a typeset
     space next to the number (``260 余名 党员``) is skipped, not a break."""
+    end = min(end, start + MAX_CLAUSE_CHARS) if step > 0 else max(end, start - MAX_CLAUSE_CHARS)
     if step > 0:
         while start < end and plain[start] in SPACES:
             start += 1
@@ -391,6 +459,13 @@ def _breaks_clause(ch: str) -> bool:
 
 
 def _tagged(fragment: str) -> list[tuple[str, str]]:
+    # Every figure tags the same clauses several times over: memoised, which halves the facts
+    # stage on number-dense text (found by benchmarks/fuzz.py).
+    return list(_tagged_once(fragment))
+
+
+@lru_cache(maxsize=4096)
+def _tagged_once(fragment: str) -> tuple[tuple[str, str], ...]:
     tags = word_tags()
     out = []
     for word, _, _ in tokenize(fragment):
@@ -403,7 +478,7 @@ def _tagged(fragment: str) -> list[tuple[str, str]]:
     for i in range(len(out) - 1):
         if out[i][1] == "vn" and out[i + 1][0] in ASPECT_MARKERS:
             out[i] = (out[i][0], "v")   # 交流了经验: used as a verb here, not a noun
-    return out
+    return tuple(out)
 
 
 def _is_noun(word: str, tag: str) -> bool:
@@ -610,7 +685,9 @@ def decide_metric(subject: str | None, unit: str, q: Quantity, before: str, afte
     ``after`` is the rest of the sentence: ``5个乡镇分别组建退休干部党支部`` → branches,
     ``由8名村民组建`` → participants. ``sentence_before`` is the sentence up to the figure:
     ``在27家企业、63家社会组织建立党组织`` hosts branches for every listed count."""
-    host_clause = RE_CLAUSE_HEAD.split(before if sentence_before is None else sentence_before)[-1]
+    # Only the sentence's tail can hold the clause: splitting all of it per figure is quadratic
+    # in a page-long sentence (found by benchmarks/fuzz.py).
+    host_clause = RE_CLAUSE_HEAD.split((before if sentence_before is None else sentence_before)[-MAX_CLAUSE_CHARS:])[-1]
     unit_info = units().get(unit)
     if unit == "元" or unit_info and unit_info.kind == "money":
         return "funds"   # 60亿欧元: foreign money keeps its currency as the unit
@@ -674,3 +751,286 @@ def _head_metric(phrase: str) -> str | None:
             if length <= end and (metric := keywords.get(phrase[end - length:end])):
                 return metric
     return None
+
+
+# ---------------------------------------------------------------------------------------
+# Learned choices. The rules above propose; the models in data/ (extract.fact_model,
+# trained by scripts/train_facts.py) read the rules' output as features and choose.
+# Features are strings so that the JSON model is a plain table of weights.
+
+def subject_candidates(plain: str, q: Quantity, left_bound: int, sent_end: int,
+                       rule: str | None, share: str | None = None) -> tuple[Candidate, ...]:
+    """Every noun phrase the rules can read as what ``q`` counts, the rules' choice first.
+
+    >>> t = "在14个社区织密171个治理网格"
+    >>> q = next(x for x in find_quantities(t) if x.span == "171个")
+    >>> sorted({c.text for c in subject_candidates(t, q, 0, len(t), "织密")})
+    ['织密', '网格', '治理网格']
+    """
+    if q.kind.startswith("cell:"):
+        return (Candidate(rule, "rule"),) if rule else ()
+    found: list[Candidate] = []
+
+    def add(text: str | None, source: str) -> None:
+        if text and RE_CJK.search(text):
+            found.append(Candidate(text, source))
+
+    add(rule, "rule")
+    left = _left_subject(plain, q, left_bound)
+    add(left, "left")
+    add(_right_subject(plain, q, sent_end, lambda: not left), "right")
+    add(_right_subject(plain, q, sent_end, lambda: True), "right-open")
+    add(share, "share")
+    add(_left_noun(_clause(plain, q.start, left_bound, -1)), "left-noun")
+    add(_left_raw(_clause(plain, q.start, left_bound, -1)), "left-raw")
+    add(_before_from(plain, q, left_bound), "from")
+    add(_right_first(_clause(plain, q.end, sent_end, +1)), "right-first")
+    for cand in list(found):
+        head = _head_phrase(cand.text)
+        if head and head != cand.text:
+            add(head, "head")
+    return tuple(found)
+
+
+# Counting words after the noun they count (注册志愿者人数达): the noun is the subject.
+COUNT_WORDS = ("人数", "总人数", "数量", "总数", "总量", "总额", "数")
+# What closes a clause before a figure without naming anything (…的占, 分别占, 高达, 仅为).
+RE_LEFT_TAIL = re.compile(r"(?:的|占|分别|达到?|高达|多达|仅为?|只有|为|有|约|是|共|计|累计|合计|突破|超过|增至|增加到|上升到|发展到|扩大到)+$")
+RE_FROM = re.compile(r"(?:从|由)[^，,；;。]{0,12}?[0-9一二三四五六七八九十百千万]")
+
+
+def _left_noun(clause: str) -> str | None:
+    """The noun run that closes ``clause`` once trailing verbs, adverbs and counting words
+    are dropped (``老年大学学员高达`` → ``老年大学学员``, ``注册志愿者人数达`` → ``志愿者``)."""
+    tokens = _tagged(clause)
+    while tokens and not _is_noun(*tokens[-1]):
+        tokens = tokens[:-1]
+    if len(tokens) > 1 and tokens[-1][0] in COUNT_WORDS and _is_noun(*tokens[-2]):
+        tokens = tokens[:-1]
+    start = len(tokens)
+    while start and (_is_noun(*tokens[start - 1]) and tokens[start - 1][1] not in ("m", "q", "x")):
+        start -= 1
+    phrase = _join(tokens[start:])
+    return phrase if len(RE_CJK.findall(phrase)) <= MAX_SUBJECT_CJK else None
+
+
+def _left_raw(clause: str) -> str | None:
+    """The whole short clause before a figure without its closing verb (``35岁及以下的占``
+    → ``35岁及以下``): a group named by a description rather than a noun."""
+    body = RE_LEFT_TAIL.sub("", clause.strip(SPACES + QUOTES))
+    n = len(RE_CJK.findall(body))
+    return body if 1 <= n <= 8 else None
+
+
+def _before_from(plain: str, q: Quantity, left_bound: int) -> str | None:
+    """``注册志愿者人数从13711人上升到63501人``: in a change from one figure to another the
+    noun before 从/由 is what both count."""
+    sentence_clause = _clause(plain, q.start, 0, -1)
+    m = None
+    for m in RE_FROM.finditer(sentence_clause):
+        pass
+    if m is None:
+        return None
+    return _left_noun(sentence_clause[:m.start()])
+
+
+def _right_first(clause: str) -> str | None:
+    """The first word after a figure when it is a noun, even a one-character one that the
+    phrase rules skip (``229个村中`` → ``村``)."""
+    tokens = _tagged(clause)
+    if not tokens:
+        return None
+    word, tag = tokens[0]
+    return word if tag.startswith(("n", "zg", "j")) and word not in EDGE_WORDS else None
+
+
+def _head_phrase(phrase: str) -> str | None:
+    """The phrase from its last noun run that ends in a metric keyword (``织密治理网格`` →
+    ``治理网格``): the head noun with its modifiers, without a verb in front."""
+    tokens = _tagged(phrase)
+    if len(tokens) < 2:
+        return None
+    end = len(tokens)
+    start = end
+    while start > 0 and _is_noun(*tokens[start - 1]) or start > 0 and tokens[start - 1][1] == "quote":
+        start -= 1
+    head = _join(tokens[start:end])
+    return head if head and RE_CJK.search(head) else None
+
+
+def _bucket(n: int) -> str:
+    return "1" if n <= 1 else "2" if n == 2 else "3-4" if n <= 4 else "5-6" if n <= 6 else "7-9" if n <= 9 else "10+"
+
+
+def subject_features(plain: str, fig: Figure, text: str, sources: set[str]) -> dict[str, float]:
+    """Features of one subject candidate (``text``, proposed by ``sources``)."""
+    q = fig.q
+    kind = q.kind.split(":")[0] or "none"
+    tokens = _tagged(text)
+    tags = [t for _, t in tokens if t != "quote"]
+    head = _head_metric(text) or "none"
+    default = units()[fig.unit].metric if fig.unit in units() else "other"
+    f = {"bias": 1.0, f"n_sources={len(sources)}": 1.0, f"len={_bucket(len(RE_CJK.findall(text)))}": 1.0,
+         f"head={head}": 1.0, f"head={head}|kind={kind}": 1.0, f"last={text[-1]}": 1.0,
+         f"first_tag={tags[0][:1] if tags else 'none'}": 1.0, f"last_tag={tags[-1][:2] if tags else 'none'}": 1.0,
+         f"tokens={_bucket(len(tokens))}": 1.0}
+    for source in sources:
+        f[f"src={source}"] = 1.0
+        f[f"src={source}|kind={kind}"] = 1.0
+        f[f"src={source}|unit={'yes' if q.unit else 'no'}"] = 1.0
+    if len(text) >= 2:
+        f[f"last2={text[-2:]}"] = 1.0
+    if head == default:
+        f["head=unit_default"] = 1.0
+    if tags and all(t.startswith("v") and not t.startswith("vn") for t in tags):
+        f["all_verbs"] = 1.0
+    if "的" in text:
+        f["has_de"] = 1.0
+    if plain.startswith(text, q.end):
+        f["glued_right"] = 1.0
+    if plain.endswith(text, 0, q.start):
+        f["glued_left"] = 1.0
+    if _ends_with_keyword(text):
+        f["ends_keyword"] = 1.0
+    if text in population_words().get("place", ()):
+        f["is_place"] = 1.0
+    return f
+
+
+def subject_pairs(plain: str, fig: Figure) -> list[tuple[str, dict[str, float]]]:
+    """(candidate, features) for each candidate other than the rules' choice: the features
+    of the candidate minus those of the rules' choice (the model learns when to override)."""
+    sources: dict[str, set[str]] = {}
+    for c in fig.candidates:
+        sources.setdefault(c.text, set()).add(c.source)
+    rule = fig.rule_subject
+    base = subject_features(plain, fig, rule, sources.get(rule, {"rule"})) if rule else {"rule_none": 1.0}
+    out = []
+    for text, srcs in sources.items():
+        if text == rule:
+            continue
+        f = subject_features(plain, fig, text, srcs)
+        diff = {k: v - base.get(k, 0.0) for k, v in f.items()}
+        diff.update({k: -v for k, v in base.items() if k not in f})
+        out.append((text, {k: v for k, v in diff.items() if v}))
+    return out
+
+
+# The subject model replaces the rules' choice only when this sure (cross-validated on the
+# annotations: below it, overrides lose as often as they win).
+OVERRIDE = 0.6
+
+
+def choose_subject(plain: str, fig: Figure) -> tuple[str | None, float, str]:
+    """(subject, probability, evidence): the rules' subject unless the subject model is
+    sure that another candidate names what is counted better."""
+    model = subject_model()
+    if model is None:
+        return fig.rule_subject, 1.0 if fig.rule_subject else 0.5, "subject-rule: no model"
+    pairs = [(model.proba(f)["1"], text) for text, f in subject_pairs(plain, fig)]
+    p, best = max(pairs, default=(0.0, None))
+    if best is not None and p > OVERRIDE:
+        return best, p, f"subject-model: {best} {p:.2f} over rule {fig.rule_subject or '-'}"
+    if fig.rule_subject is None:
+        return None, 0.5, "subject: none found"
+    return fig.rule_subject, 1 - p, f"subject-rule: {fig.rule_subject} {1 - p:.2f}"
+
+
+def metric_features(plain: str, fig: Figure, subject: str | None) -> dict[str, float]:
+    """Features for the metric of one figure: the rule's metric, the unit, the head keywords
+    of the candidates, and the characters around the figure."""
+    q = fig.q
+    info = units().get(fig.unit)
+    kind = info.kind if info else (q.kind.split(":")[0] or "none")
+    head = _head_metric(subject) if subject else None
+    f = {"bias": 1.0, f"rule={fig.rule_metric}": 1.0, f"unit={fig.unit}": 1.0, f"kind={kind}": 1.0,
+         f"rule={fig.rule_metric}|kind={kind}": 1.0, f"head={head}": 1.0, f"approx={q.approx}": 1.0,
+         f"written_unit={'yes' if q.unit else 'no'}": 1.0}
+    if info:
+        f[f"unit_default={info.metric}"] = 1.0
+    if subject:
+        f[f"last={subject[-1]}"] = 1.0
+        if len(subject) >= 2:
+            f[f"last2={subject[-2:]}"] = 1.0
+        f[f"head={head}|kind={kind}"] = 1.0
+    for c in fig.candidates:
+        f[f"cand_head:{c.source}={_head_metric(c.text)}"] = 1.0
+    before = fig.before.rstrip(SPACES)[-6:]
+    after = fig.after[:6]
+    for i in range(len(before) - 1):
+        f[f"b:{before[i:i + 2]}"] = 1.0
+    for i in range(len(after) - 1):
+        f[f"a:{after[i:i + 2]}"] = 1.0
+    if RE_BENEFIT_BEFORE.search(fig.before.rstrip(SPACES)):
+        f["benefit_verb"] = 1.0
+    if RE_MEMBERS_OF.match(fig.after):
+        f["members_of"] = 1.0
+    if _residence_re().search(plain, fig.sentence.start, q.start):
+        f["place_in_sentence"] = 1.0
+    return f
+
+
+# Spec-fixed metrics: money is funds and a share is a ratio whatever the words say.
+FIXED_METRIC_KINDS = {"money": "funds", "ratio": "ratio"}
+
+
+def choose_metric(plain: str, fig: Figure, subject: str | None) -> tuple[str, float, str]:
+    """(metric, probability, evidence): the metric model's choice, given the rules' metric."""
+    info = units().get(fig.unit)
+    kind = "ratio" if fig.unit == "%" or fig.q.kind == "ratio" else info.kind if info else ""
+    if kind in FIXED_METRIC_KINDS:
+        return FIXED_METRIC_KINDS[kind], 1.0, f"metric-rule: {kind} → {FIXED_METRIC_KINDS[kind]}"
+    model = metric_model()
+    if model is None:
+        return fig.rule_metric, 1.0, f"metric-rule: {fig.rule_metric}"
+    proba = model.proba(metric_features(plain, fig, subject))
+    metric = max(proba, key=proba.get)
+    head = _head_metric(subject) if subject else None
+    why = f"metric-model: {metric} {proba[metric]:.2f} (unit {fig.unit or '-'}, head {head or '-'}, rule {fig.rule_metric})"
+    return metric, proba[metric], why
+
+
+def number_certainty(q: Quantity) -> tuple[float, str]:
+    """How sure the number rules are that ``q`` is a reported quantity, and why."""
+    for name, test, certainty in NUMBER_DOUBTS:
+        if test(q):
+            return certainty, f"number: {name}"
+    return 1.0, f"number: {q.span} → {q.value} {q.unit or '(implied unit)'} {q.approx}"
+
+
+def _chinese_numeral(q: Quantity) -> bool:
+    return not any(c.isdigit() for c in q.span)
+
+
+# Where the number rules are least sure (measured on the annotations: bare numbers and lone
+# Chinese numerals are most often declined by annotators).
+NUMBER_DOUBTS = (
+    ("table cell", lambda q: q.kind.startswith("cell:"), 0.8),
+    ("no measure word", lambda q: not q.unit, 0.8),
+    ("Chinese numeral", _chinese_numeral, 0.85),
+)
+
+
+@lru_cache(maxsize=1)
+def currency_rates() -> dict[str, float]:
+    """Foreign currency → yuan per unit, from ``data/currency_rates.tsv`` (a fixed table)."""
+    return {r["currency"]: float(r["yuan"]) for r in read_tsv("currency_rates.tsv")}
+
+
+def _to_yuan(value: int | float, unit: str) -> tuple[int | float, str, str]:
+    """Money in yuan as the spec requires (``60亿欧元`` → 60亿 × the table's rate, 元)."""
+    rate = currency_rates().get(unit)
+    if rate is None:
+        return value, unit, ""
+    yuan = round(value * rate, 2)
+    yuan = int(yuan) if float(yuan).is_integer() else yuan
+    return yuan, "元", f"currency: {unit} × {rate} → 元"
+
+
+def _article_of(doc) -> Article:
+    """The Article behind a Document (or the Article itself)."""
+    try:
+        from extract.document import as_document
+    except ImportError:
+        return getattr(doc, "article", doc)
+    return as_document(doc).article

@@ -11,13 +11,11 @@ ICP / licence numbers.
 """
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-DATA = Path(__file__).parent / "data"
+from extract.tables import read_tsv
 
 CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5,
             "六": 6, "七": 7, "八": 8, "九": 9}
@@ -71,12 +69,6 @@ class Quantity:
     kind: str        # the unit's kind (units.tsv), "ratio" for percentages, "" for none
 
 
-def read_tsv(name: str) -> list[dict[str, str]]:
-    """The rows of ``data/<name>`` (tab-separated, header line) as dicts."""
-    with open(DATA / name, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t"))
-
-
 @lru_cache(maxsize=1)
 def units() -> dict[str, Unit]:
     """surface → Unit, from ``data/units.tsv``."""
@@ -119,10 +111,13 @@ def _quantity_re() -> re.Pattern:
     )
 
 
+# The look-behinds start a number only where its run starts: without them a long digit run
+# with no % after it is rescanned from every position inside it (quadratic; 5,000 digits took
+# 6 s, found by benchmarks/fuzz.py). A match from inside a run also matches from its start.
 RE_PERCENT = re.compile(
-    rf"(?P<pre>{RE_PRE})?(?:(?P<num>{RE_ARABIC})(?P<mid>多)?[%％]"
+    rf"(?P<pre>{RE_PRE})?(?:(?<![0-9０-９])(?P<num>{RE_ARABIC})(?P<mid>多)?[%％]"
     rf"|百分之(?P<cn>{RE_ARABIC}|[{CN_CHARS}点]+)"
-    r"|(?P<den>[二三四五六七八九十百]+)分之(?P<share>[一二三四五六七八九]+)(?![十百千万])"
+    r"|(?<![二三四五六七八九十百])(?P<den>[二三四五六七八九十百]+)分之(?P<share>[一二三四五六七八九]+)(?![十百千万])"
     r"|(?P<tenth>[一二两三四五六七八九十]|[0-9])成)"
     rf"(?P<tail>以上|左右)?"
 )
@@ -188,8 +183,15 @@ def cn_to_number(s: str) -> int | None:
     return total + section + (digit or 0)
 
 
+# No count runs to this many characters; a longer digit run is an id or junk, and its value
+# (九九九… is 10^n) would overflow a float (found by benchmarks/fuzz.py).
+MAX_NUMERAL_CHARS = 40
+
+
 def _number(s: str) -> int | float | None:
     """Arabic (full-width, thousands commas, decimals) or Chinese numeral → number."""
+    if len(s) > MAX_NUMERAL_CHARS:
+        return None
     s = s.translate(FULLWIDTH)
     if s and s[0].isdigit():
         s = s.replace(",", "")

@@ -21,6 +21,10 @@ Region(province='山西省', city='太原市', county='晋源区', town='金胜�
 """
 from __future__ import annotations
 
+import dataclasses
+import functools
+import json
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -29,7 +33,9 @@ from dataclasses import dataclass
 from corpus.article import Article
 from corpus.script import simplify
 from extract.analysis import Region
+from extract.fact_model import LinearModel
 from extract.gazetteer import Candidate, Division, NameMatch, find_names
+from extract.tables import DATA, read_tsv
 
 Key = tuple[str | None, ...]
 
@@ -61,10 +67,15 @@ RE_ESTATE_AFTER = re.compile(r"(?:小区|花园|家园|新村|公寓|大厦|山�
 # (某市的青岛路, 长沙街), wherever the article is; a town's short form before 街 is the town
 # itself (某区李庄街 for 李庄街道). 街道 is a town suffix; 道路/道德, 路径/路线 are ordinary words.
 RE_STREET_AFTER = re.compile(r"(?:大街|大道|路(?![径线])|街(?![道区头])|巷|道(?![路德理]))")
-# A place right after these words is where people come from or go to (来自北京的党员, 赴延安学习),
-# not the place the article reports on.
-RE_ORIGIN_BEFORE = re.compile(r"(?:来自|来源于|祖籍|原籍|籍贯|老家|出生于|生于|远赴|前往|赴)$")
-ORIGIN_LOOKBEHIND = 3
+# Cue words around a name (data/region_cues.tsv): examples, the place's own offices, and where
+# people come from or go to (来自北京的党员, 赴延安学习: not where the article is, dropped).
+CUES = DATA / "region_cues.tsv"
+CONTEXT_CHARS = 6
+CLOSING_AT = 0.85           # relative position where an article's closing part begins
+MODEL = DATA / "region_model.json"
+LEVEL_NAMES = ("province", "city", "county", "town")
+SUBJECT_CHARS = 12          # a name this close to its sentence's start is its subject's place
+SENTENCE_ENDS = "。！？；!?;"
 RE_INSTITUTION_AFTER = re.compile(r"(?:小学|中学|学校|幼儿园|医院|卫生院|卫生室|诊所|酒店|宾馆)")
 # A county's short form with a town suffix names a town the gazetteer lacks (玄武街道, 神木镇),
 # not the county: it lies in that county only where the article names the county itself.
@@ -88,58 +99,299 @@ class Mention:
     match: NameMatch
     weight: float
     line: int = 0
+    pos: int = -1            # offset in ``article.plain``; -1 in the title or from ``extra``
+    example: bool = False    # an example or a destination (如某县…, 某县等地, 学习某县经验)
+    org: bool = False        # the place's own office follows (某县县委, 某区老干部局)
+    opens: bool = False      # near the start of its sentence: where a subject stands
+    person: bool = False     # a short form that looks like part of a person's name (书记李建华)
+    outlet: bool = False     # beside an outlet's name (某县融媒体中心, 投稿邮箱)
 
 
 def resolve_region(article: Article, extra: Iterable[str] = ()) -> Region:
     """The administrative chain of the place the article reports on; None where undetermined.
 
     ``extra``: place names found by another recogniser (the optional HanLP backend); they
-    count as body mentions.
+    count as body mentions. The returned Region carries the model's ``confidence`` and an
+    ``evidence`` trace ("name: why").
 
     >>> from corpus.article import Article
     >>> resolve_region(Article("x", "近年来，安徽省巢湖市推行网格化管理。巢湖市…"))
     Region(province='安徽省', city='合肥市', county='巢湖市', town=None)
     """
+    tree = region_candidates(article, extra)
+    model = region_model()
+    if model is None:
+        return dataclasses.replace(tree.rule, evidence=("rule: no region model trained, weights decide",))
+    return decode(tree, model)
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A candidate unit (a chain prefix, the key) with the mentions that name it or a unit below it."""
+
+    key: Key
+    weight: float
+    own: tuple[Mention, ...]       # mentions of the unit itself
+    below: tuple[Mention, ...]     # mentions of it and of the units under it
+    short: int                     # own mentions written as a short form (长沙 for 长沙市)
+
+
+@dataclass(frozen=True)
+class CandidateTree:
+    """Every unit the article's mentions lead to, the tree they form, and the rule chain."""
+
+    units: dict[Key, Unit]
+    kids: dict[Key, tuple[Key, ...]]   # parent key (() for the root) → child keys
+    rule: Region                       # what the weight rules alone decide (a feature)
+    chars: int                         # length of the body, for relative positions
+
+    def children(self, key: Key) -> tuple[Key, ...]:
+        return self.kids.get(key, ())
+
+    def features(self, key: Key) -> dict[str, float]:
+        return unit_features(self, key)
+
+
+def region_candidates(article: Article, extra: Iterable[str] = ()) -> CandidateTree:
+    """The candidate units of one article (``resolve_region`` scores them; training reads them)."""
     mentions = list(find_mentions(article))
     for name in extra:
         mentions.extend(Mention(m, BODY_WEIGHT) for m in find_names(simplify(name)))
-    resolved = disambiguate(mentions)
+    picked = disambiguate(mentions)
+    heads = chain_heads(picked)
+    resolved = [(division, mention.weight) for (mention, division), head in zip(picked, heads) if head]
     lead = {division.key for division, weight in resolved if weight >= LEAD_WEIGHT}
     named = {division.key for division, _ in resolved}
     weights = weigh(resolved)
-    region = descend(weights, lead, named)
-    return region if region != Region() else town_alone(weights)
+    rule = descend(weights, lead, named)
+    rule = rule if rule != Region() else town_alone(weights)
+    return build_tree([(m, d, h) for (m, d), h in zip(picked, heads)], named, rule, len(article.plain))
+
+
+def output_chain(division: Division, named: set[Key]) -> Key:
+    """The key a unit is reported under: a functional zone (开发区, 高新区) the text does not name
+    is left out above its towns, as the gold does (徐州经济技术开发区 for 金龙湖街道)."""
+    chain = division.chain
+    if division.level == 3 and chain[2] and RE_ZONE.search(chain[2]) and chain[:3] not in named:
+        return chain[:2] + (None, chain[3])
+    return division.key
+
+
+def parent_key(key: Key) -> Key:
+    """The nearest named unit above: (广东省, 东莞市) for (广东省, 东莞市, None, 虎门镇); () at the top."""
+    for n in range(len(key) - 1, 0, -1):
+        if key[n - 1] is not None:
+            return key[:n]
+    return ()
+
+
+def build_tree(picked: list[tuple[Mention, Division, bool]], named: set[Key], rule: Region,
+               chars: int) -> CandidateTree:
+    weight: dict[Key, float] = defaultdict(float)
+    own: dict[Key, list[Mention]] = defaultdict(list)
+    below: dict[Key, list[Mention]] = defaultdict(list)
+    short: dict[Key, int] = defaultdict(int)
+    for mention, division, head in picked:
+        key = output_chain(division, named)
+        own[key].append(mention)
+        short[key] += mention.match.surface != division.name
+        node = key
+        while node:
+            below[node].append(mention)
+            if head:
+                weight[node] += mention.weight
+            node = parent_key(node)
+    kids: dict[Key, list[Key]] = defaultdict(list)
+    for key in below:
+        kids[parent_key(key)].append(key)
+    units = {k: Unit(k, weight[k], tuple(own.get(k, ())), tuple(below[k]), short[k]) for k in below}
+    return CandidateTree(units, {k: tuple(sorted(v, key=str)) for k, v in kids.items()}, rule, chars)
+
+
+def unit_features(tree: CandidateTree, key: Key) -> dict[str, float]:
+    """What the model weighs for one unit: where and how often it is named (itself and through
+    units below it), in what context, against its siblings, and whether the rules chose it."""
+    unit = tree.units[key]
+    level = len(key) - 1
+    siblings = [tree.units[k].weight for k in tree.children(parent_key(key))]
+    parent = parent_key(key)
+    parent_weight = tree.units[parent].weight if parent else sum(siblings)
+    others = sorted((w for k, w in zip(tree.children(parent), siblings) if k != key), reverse=True)
+    f: dict[str, float] = {}
+    for name, mentions in (("own", unit.own), ("below", unit.below),
+                           ("plain", [m for m in unit.below if not m.example])):
+        title = sum(m.weight == TITLE_WEIGHT for m in mentions)
+        lead = sum(m.weight == LEAD_WEIGHT for m in mentions)
+        f[f"{name}_title"] = math.log1p(title)
+        f[f"{name}_lead"] = math.log1p(lead)
+        f[f"{name}_body"] = math.log1p(len(mentions) - title - lead)
+    n = len(unit.below)
+    f["implied_only"] = float(not unit.own)
+    f["example_share"] = sum(m.example for m in unit.below) / n
+    f["own_example_share"] = sum(m.example for m in unit.own) / len(unit.own) if unit.own else 0.0
+    f["org"] = math.log1p(sum(m.org for m in unit.below))
+    f["own_org"] = float(any(m.org for m in unit.own))
+    f["person_share"] = sum(m.person for m in unit.own) / len(unit.own) if unit.own else 0.0
+    f["outlet"] = float(any(m.outlet for m in unit.below))
+    f["own_opens_lead"] = float(any(m.opens and m.weight >= LEAD_WEIGHT for m in unit.own))
+    f["opens_lead"] = float(any(m.opens and m.weight >= LEAD_WEIGHT for m in unit.below))
+    f["opens_body"] = math.log1p(sum(m.opens and m.weight < LEAD_WEIGHT for m in unit.below))
+    places = [0.0 if m.weight == TITLE_WEIGHT else (m.pos / tree.chars if m.pos >= 0 and tree.chars else 0.5)
+              for m in unit.below]
+    f["first_at"] = min(places)
+    f["closing"] = float(any(p >= CLOSING_AT for p in places))
+    f["closing_only"] = float(all(p >= CLOSING_AT for p in places))
+    f["weight"] = math.log1p(unit.weight)
+    f["share_parent"] = unit.weight / parent_weight if parent_weight else 0.0
+    f["share_siblings"] = unit.weight / sum(siblings) if sum(siblings) else 0.0
+    f["top_sibling"] = float(not others or unit.weight >= others[0])
+    f["margin"] = max(-3.0, min(3.0, math.log((unit.weight + 0.5) / (others[0] + 0.5)))) if others else 3.0
+    f["siblings"] = math.log1p(len(others))
+    f["children"] = math.log1p(len(tree.children(key)))
+    f["ambiguity"] = math.log1p(min(len(m.match.candidates) for m in unit.own)) if unit.own else 0.0
+    f["short_only"] = float(bool(unit.own) and unit.short == len(unit.own))
+    f["parentless"] = float(key[0] is None)
+    f["zone"] = float(bool(RE_ZONE.search(key[-1] or "")))
+    f["same_name_parent"] = float(bool(parent) and parent[-1] == key[-1])
+    rule = tuple(tree.rule.levels().values())
+    f["rule_chain"] = float(rule[:len(key)] == key)
+    f["rule_deeper"] = float(rule[:len(key)] == key and any(rule[len(key):]))
+    out = {f"L{level}": 1.0}
+    for name, value in f.items():
+        if value:
+            out[name] = value
+            out[f"L{level}:{name}"] = value
+    return out
+
+
+@dataclass(frozen=True)
+class RegionModel:
+    """Probability that a unit lies on the article's chain, and the least probability to go
+    one level deeper (per level of the unit: province, city, county, town)."""
+
+    model: LinearModel
+    thresholds: tuple[float, float, float, float]
+
+    def probability(self, features: dict[str, float]) -> float:
+        return self.model.proba(features)["1"]
+
+
+@functools.lru_cache(maxsize=1)
+def region_model() -> RegionModel | None:
+    """The model shipped in ``data/region_model.json`` (``scripts/train_region.py``); None if absent."""
+    if not MODEL.exists():
+        return None
+    obj = json.loads(MODEL.read_text(encoding="utf-8"))
+    return RegionModel(LinearModel.from_json(obj), tuple(obj["thresholds"]))
+
+
+def decode(tree: CandidateTree, model: RegionModel) -> Region:
+    """From the top, the likeliest child of the unit reached, while it clears its level's threshold."""
+    chain: list[str | None] = [None, None, None, None]
+    node: Key = ()
+    confidence, evidence = 1.0, []
+    while tree.children(node):
+        scored = sorted(((model.probability(tree.features(k)), k) for k in tree.children(node)),
+                        key=lambda s: (-s[0], str(s[1])))
+        p, best = scored[0]
+        level = len(best) - 1
+        why = describe(tree.units[best])
+        if p < model.thresholds[level]:
+            confidence = min(confidence, 1.0 - p)
+            evidence.append(f"model: stop above {LEVEL_NAMES[level]} {best[-1]} (p={p:.2f}; {why})")
+            break
+        confidence = min(confidence, p)
+        evidence.append(f"model: {LEVEL_NAMES[level]} {best[-1]} (p={p:.2f}; {why})")
+        for i in range(len(node), len(best)):
+            chain[i] = best[i]
+        node = best
+    if not tree.units:
+        evidence.append("model: the text names no place")
+    rule = tuple(tree.rule.levels().values())
+    if tuple(chain) != rule:
+        evidence.append(f"rule: weights alone give {'/'.join(n or '-' for n in rule)}")
+    return Region(*chain, confidence=round(confidence, 3), evidence=tuple(evidence))
+
+
+def describe(unit: Unit) -> str:
+    title = sum(m.weight == TITLE_WEIGHT for m in unit.below)
+    lead = sum(m.weight == LEAD_WEIGHT for m in unit.below)
+    example = sum(m.example for m in unit.below)
+    parts = [f"named {len(unit.own)}x" if unit.own else "implied by units below",
+             f"title {title}, lead {lead}, body {len(unit.below) - title - lead}"]
+    if example:
+        parts.append(f"{example} as an example")
+    return ", ".join(parts)
 
 
 def find_mentions(article: Article) -> Iterable[Mention]:
-    """Place names in the title and body with their weights; list lines are skipped.
+    """Place names in the title and body with their weights and contexts; list lines are skipped.
 
     Mentions carry their line (-1 for the title) so that a chain written out in one go
     (吉林省通化市柳河县) can count once, as its deepest unit.
     """
-    lines: list[tuple[int, str, float | None]] = []   # (line number, text, fixed weight)
+    lines: list[tuple[int, int, str, float | None]] = []   # (line number, offset, text, fixed weight)
     if article.title:
-        lines.append((-1, simplify(article.title), TITLE_WEIGHT))
-    lines.extend((i, m.group(), None) for i, m in enumerate(RE_LINE.finditer(article.plain)))
-    found = [(number, text, weight, [town_of_county_name(text, drop_named_things(text, drop_quoted_aliases(text, m)))
-                                     for m in find_names(text)]) for number, text, weight in lines]
-    towns = unknown_towns((text, matches) for _, text, _, matches in found)
+        lines.append((-1, -1, simplify(article.title), TITLE_WEIGHT))
+    lines.extend((i, m.start(), m.group(), None) for i, m in enumerate(RE_LINE.finditer(article.plain)))
+    found = [(number, offset, text, weight,
+              [town_of_county_name(text, drop_named_things(text, drop_quoted_aliases(text, m)))
+               for m in find_names(text)]) for number, offset, text, weight in lines]
+    towns = unknown_towns((text, matches) for _, _, text, _, matches in found)
+    cues = context_cues()
     in_lead = True
-    for number, text, weight, matches in found:
+    for number, offset, text, weight, matches in found:
         extra = list(find_unknown_towns(text, matches, towns))
         # 造甲镇 written in full outranks the gazetteer's 造甲 (for its older 造甲乡) inside it.
         matches = [m for m in matches if not any(e.start < m.end and m.start < e.end for e in extra)]
         matches = sorted(matches + extra, key=lambda m: m.start)
         if not is_place_list(text, matches):
+            chained_example, last_end = False, -1
             for m in matches:
-                if m.candidates and not RE_ORIGIN_BEFORE.search(text[max(0, m.start - ORIGIN_LOOKBEHIND):m.start]):
-                    if weight is None:
-                        lead = in_lead and m.start < LEAD_MAX_CHARS
-                        yield Mention(m, LEAD_WEIGHT if lead else BODY_WEIGHT, number)
-                    else:
-                        yield Mention(m, weight, number)
+                before = text[max(0, m.start - CONTEXT_CHARS):m.start]
+                if not m.candidates or cues["origin_before"].search(before):
+                    continue
+                after = text[m.end:m.end + CONTEXT_CHARS]
+                if weight is None:
+                    lead = in_lead and m.start < LEAD_MAX_CHARS
+                    w, pos = (LEAD_WEIGHT if lead else BODY_WEIGHT), offset + m.start
+                else:
+                    w, pos = weight, -1
+                sentence = max(text.rfind(c, 0, m.start) for c in SENTENCE_ENDS) + 1
+                # 例如长沙市天心区: the whole chain written in one go is the example.
+                example = bool(chained_example and m.start == last_end or cues["example_before"].search(before)
+                               or cues["example_after"].match(after))
+                chained_example, last_end = example, m.end
+                short = all(c.alias for c in m.candidates)
+                person = short and bool(cues["person_before"].search(before) or cues["person_after"].match(after)
+                                        or (before and before[-1] in cues["surname"].pattern))
+                near = text[max(0, m.start - CONTEXT_CHARS):m.end + CONTEXT_CHARS]
+                yield Mention(m, w, number, pos, example=example, org=bool(cues["org_after"].match(after)),
+                              opens=m.start - sentence <= SUBJECT_CHARS, person=person,
+                              outlet=bool(cues["outlet_near"].search(near)))
         if weight is None and len(text.strip()) >= LEAD_MIN_CHARS:
             in_lead = False
+
+
+@functools.lru_cache(maxsize=1)
+def context_cues() -> dict[str, re.Pattern]:
+    """The cue words of ``data/region_cues.tsv`` compiled per kind: ``*_before`` patterns end
+    right before the name (a comma or 在 may come between: 例如，在某镇), ``*_after`` ones start
+    right after it (a few characters may come before 经验: 某县的好经验)."""
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for row in read_tsv(CUES):
+        by_kind[row["kind"]].append(re.escape(row["cue"]))
+    alt = {k: "|".join(sorted(v, key=len, reverse=True)) for k, v in by_kind.items()}
+    return {
+        "example_before": re.compile(f"(?:{alt['example_before']})[，,：:]?(?:在|是|到)?$"),
+        "example_after": re.compile(f"(?:[^，。；、,;]{{0,3}}?)(?:{alt['example_after']})"),
+        "org_after": re.compile(f"(?:{alt['org_after']})"),
+        "origin_before": re.compile(f"(?:{alt['origin_before']})$"),
+        "person_before": re.compile(f"(?:{alt['person_before']})$"),
+        "person_after": re.compile(f"(?:{alt['person_after']})"),
+        "surname": re.compile("[" + "".join(by_kind["surname"]) + "]"),
+        "outlet_near": re.compile(f"(?:{alt['outlet_near']})"),
+    }
 
 
 def unknown_towns(lines: Iterable[tuple[str, list[NameMatch]]]) -> dict[str, tuple[Candidate, ...]]:
@@ -232,7 +484,7 @@ def is_place_list(line: str, matches: list[NameMatch]) -> bool:
     return covered >= LIST_NAME_SHARE * len(line.strip())
 
 
-def disambiguate(mentions: list[Mention]) -> list[tuple[Division, float]]:
+def disambiguate(mentions: list[Mention]) -> list[tuple[Mention, Division]]:
     """Each mention resolved to one unit, or dropped when the article does not settle it."""
     anchors: set[Key] = set()
     for mention in mentions:
@@ -244,19 +496,20 @@ def disambiguate(mentions: list[Mention]) -> list[tuple[Division, float]]:
             anchors.update(division.ancestors())
     picked = [(mention, pick(mention.match.candidates, anchors) or parentless_town(mention.match))
               for mention in mentions]
-    picked = [(mention, division) for mention, division in picked if division is not None]
-    resolved = []
+    return [(mention, division) for mention, division in picked if division is not None]
+
+
+def chain_heads(picked: list[tuple[Mention, Division]]) -> list[bool]:
+    """False for a name that only leads the next one in a chain written out in the body:
+    吉林省通化市柳河县 is one mention of 柳河县 (one site among others), its ancestors counted
+    through it. In the title and lead a chain states where the article is, and each name counts."""
+    heads = []
     for (mention, division), following in zip(picked, picked[1:] + [(None, None)]):
         next_mention, next_division = following
-        # In the body, 吉林省通化市柳河县 is one mention of 柳河县 (one site among others): its
-        # ancestors are counted through it. In the title and lead a chain states where the
-        # article is, and each name keeps its weight.
-        if next_mention is not None and mention.weight <= BODY_WEIGHT and next_mention.line == mention.line \
-                and next_mention.match.start == mention.match.end \
-                and division.key in next_division.ancestors():
-            continue
-        resolved.append((division, mention.weight))
-    return resolved
+        heads.append(not (next_mention is not None and mention.weight <= BODY_WEIGHT
+                          and next_mention.line == mention.line and next_mention.match.start == mention.match.end
+                          and division.key in next_division.ancestors()))
+    return heads
 
 
 def parentless_town(match: NameMatch) -> Division | None:

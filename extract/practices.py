@@ -32,23 +32,26 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from corpus.article import Article
-from corpus.boilerplate import PINYIN_LETTERS, TONE_VOWELS
+from corpus.markers import marker_level, shape_regex
 from extract.analysis import NamedMethod, Practice
-from extract.numbers import CN_ITEM_NUMERALS, cn_to_number, read_tsv
+from extract.document import (MASK, RE_WRAP_SPACE, Document, Item, as_document, ends_mid_clause)
+from extract.numbers import CN_ITEM_NUMERALS, read_tsv
 
 CUES_TSV = "practice_cues.tsv"
 METHOD_CUES_TSV = "practice_method_cues.tsv"
 
 # Ranks, outermost first. Gaps leave room; only the order matters.
+# Marked items take the level of their row in corpus/data/item_markers.tsv (一、 10, （一） 20,
+# 【…】 25, 1. 40, （1） 45, 一是 50, ① 55); unmarked headings slot in between.
 RANK_LINE = 0        # standalone heading line: 支部领办 擦亮特色品牌
-RANK_CN_COMMA = 10   # 一、
-RANK_CN_PAREN = 20   # （一）
-RANK_BRACKET = 25    # 【离休干部管理】 opening a line (yearbook style)
+RANK_BRACKET = marker_level("bracket")   # 【离休干部管理】 opening a line (yearbook style)
 RANK_OPENER = 30     # run-in heading opening a paragraph: 加强组织领导。
-RANK_DIGIT = 40      # 1. 1、 1．
-RANK_DIGIT_PAREN = 45  # （1）
-RANK_IS = 50         # 一是 / 第一， / 其一，
+RANK_DIGIT = marker_level("digit")       # 1. 1、 1．
+RANK_IS = marker_level("is")             # 一是 / 第一， / 其一，
 RANK_INNER = 60      # run-in heading inside a paragraph opened by one: 党建学习深入化。
+BODY_MARKERS = frozenset({"circled"})
+# Items written run-in (inside their paragraph) stop at the paragraph's end.
+RUN_IN_KINDS = frozenset({"is", "ordinal", "circled", "opener", "inner", "dash", "lead"})
 
 NUM = f"[{CN_ITEM_NUMERALS}]"   # one numeral of an item marker
 MAX_HEADING = 26     # a run-in heading longer than this is prose
@@ -57,36 +60,8 @@ MAX_LINE_PHRASE = 20       # one phrase; longer single-phrase lines are mostly p
 MIN_BODY_PARAGRAPH = 40  # a paragraph this long is body text, not a heading or furniture
 MAX_TITLE = 30
 
-# A closing quote also ends a heading written without punctuation (…“两项待遇”一是…).
-BOUNDARY = r"(?:^|(?<=[\n\s。；;！!？?：:”〞」』]))"
-RE_MARKER = re.compile(
-    BOUNDARY + r"(?:"
-    rf"(?P<cn_comma>{NUM}{{1,2}})[、．.]"
-    rf"|[（(](?P<cn_paren>{NUM}{{1,2}})[）)]"
-    r"|(?P<digit>[1-9][0-9]?)(?:[、．]|\.(?![0-9A-Za-z]))"
-    r"|[（(](?P<digit_paren>[1-9][0-9]?)[）)]"
-    rf"|(?P<is>{NUM}{{1,2}})是(?=\S)"
-    rf"|(?:第|其)(?P<ordinal>{NUM}{{1,2}})[，,、：:]"
-    r")",
-    re.M,
-)
 # 【…】 opening a line is a heading when a body follows; 【打印】【关闭】 furniture has none.
-RE_BRACKET = re.compile(r"^[ \u3000]*【(?P<head>[^】\n]{2,20})】", re.M)
-# 二 (二是 after 一是) one clause after the 一: a list inside one sentence, not items.
-RE_CLAUSE_TWO = re.compile(r"[，,]\s*二")
-RE_CLAUSE_TWO_IS = re.compile(r"[，,]\s*二是")
-KIND_RANK = {
-    "cn_comma": RANK_CN_COMMA, "cn_paren": RANK_CN_PAREN, "digit": RANK_DIGIT,
-    "digit_paren": RANK_DIGIT_PAREN, "is": RANK_IS, "ordinal": RANK_IS,
-}
-# Where a marked heading stops: sentence or clause end; a space ends a heading written
-# inline without punctuation (一、工作背景 推行“三联三帮”计划…).
-RE_HEAD_END = re.compile(r"[。；;：:！!？?\n]|\s(?=\S)")
-# In hard-wrapped text (PDF dumps) a space is a line break inside a sentence, not a heading end.
-RE_HEAD_END_WRAPPED = re.compile(r"[。；;：:！!？?\n]")
-RE_WRAP_SPACE = re.compile(r"(?<=[\u4e00-\u9fff，,、“”])[ \u3000]+(?=[\u4e00-\u9fff“”])")
-MIN_WRAPS = 4        # this many mid-sentence spaces, at least one per WRAP_EVERY characters
-WRAP_EVERY = 60
+RE_BRACKET = shape_regex("bracket", r"^[ \u3000]*", re.M)
 RE_SENTENCE = re.compile(r"[^。！!？?\n]*(?:[。！!？?]|$)")
 RE_COMMA = re.compile(r"[，,]")
 RE_SENTENCE_END = re.compile(r"[。！!？?；;]")
@@ -110,12 +85,6 @@ RE_PARALLEL = re.compile(r"[^\s，,]{2,12}[，,][^\s，,]{2,12}")
 RE_SHORT_PHRASES = re.compile(r"[^\s，,]{2,6}(?:[，,][^\s，,]{2,6}){2}")
 RE_HEAD_COLON = re.compile(r"([^：:，,。\n]{3,20})[：:](?=[^\n])")
 RE_OPEN_QUOTE = re.compile(r"^[“\"']")
-# A pinyin gloss the cleaner left because of a space inside (互助会(huì )): its space would end
-# a heading, so it is masked (same length) before matching and dropped from titles.
-RE_LOOSE_PINYIN = re.compile(
-    rf"(?<=[\u3400-\u9fff])[(（](?=[a-zü]*[{TONE_VOWELS}])[{PINYIN_LETTERS}]{{1,7}}[ \u3000]*[)）]"
-)
-MASK = "\ue000"
 # A heading flattened into a paragraph whose line breaks became spaces: after a sentence end,
 # one or two short unpunctuated phrases, then a space or line end before the body
 # (…矛盾得到化解。 多方联动 邻里互助暖人心 老王是…).
@@ -124,16 +93,13 @@ RE_FLAT_HEADING = re.compile(
     r"(?=[ \u3000]+\S|[ \u3000]*$)",
     re.M,
 )
-# A heading line broken after its dash (选优派强——\n精兵强将沉一线): the break is masked so the
-# two lines read as one heading.
-RE_DASH_BREAK = re.compile(r"^([^\n]{2,12}——)\n(?=[^\n]{2,16}\n)", re.M)
 # Parallel lead clauses in one paragraph, each naming its practice in quotes:
 # 以“联合+精准”,成立…;以“速度+服务”,对…;以“网格+关爱”,…  The first opens a sentence, the
 # others follow a semicolon; three or more make a list (one or two are prose).
-RE_LEAD_CLAUSE = re.compile(r"(?:^|(?<=[。；;！!]))(?P<head>(?:以|用|靠|借)“[^”\n]{2,10}”)[，,]", re.M)
+RE_LEAD_CLAUSE = shape_regex("lead", r"(?:^|(?<=[。；;！!]))", re.M)
 MIN_LEAD_CLAUSES = 3
 # A run-in heading naming a thing and glossing it after a dash: 一张表——小区服务需求清单。
-RE_DASH_HEADING = re.compile(r"[^\s，,。；;：:！!？?]{2,8}——[^\s，,。；;：:！!？?—]{2,16}")
+RE_DASH_HEADING = shape_regex("dash")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +109,9 @@ class Cues:
     narrative: tuple[str, ...]
     openers: tuple[str, ...]
     practice_sections: tuple[str, ...]
+    descriptive: tuple[str, ...] = ()   # a title that describes a state, not an action: …情况
+    news: tuple[str, ...] = ()          # an article written as news: 记者, 通讯员
+    study: tuple[str, ...] = ()         # an article written as a study: 调研, 对策
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,16 +129,11 @@ class Heading:
 @lru_cache(maxsize=1)
 def load_cues() -> Cues:
     """The cue words of ``practice_cues.tsv`` by role."""
-    roles: dict[str, list[str]] = {"verb": [], "section": [], "narrative": [], "opener": [],
-                                   "practice_section": []}
+    names = ("verb", "section", "narrative", "opener", "practice_section", "descriptive", "news", "study")
+    roles: dict[str, list[str]] = {r: [] for r in names}
     for row in read_tsv(CUES_TSV):
         roles[row["role"]].append(row["cue"])
-    return Cues(*(tuple(roles[r]) for r in ("verb", "section", "narrative", "opener", "practice_section")))
-
-
-def cn_number(s: str) -> int:
-    """An item number, Arabic or Chinese: 3 → 3, 一 → 1, 十二 → 12, 二十 → 20."""
-    return int(s) if s.isdigit() else cn_to_number(s)
+    return Cues(*(tuple(roles[r]) for r in names))
 
 
 def paragraphs(plain: str) -> list[tuple[int, int]]:
@@ -221,49 +185,6 @@ def first_sentence(plain: str, start: int, end: int) -> tuple[int, int]:
     return start, stop
 
 
-def is_wrapped(plain: str) -> bool:
-    """Hard-wrapped text whose line breaks became spaces: 把物 业企业党建工作全面纳入…"""
-    wraps = len(RE_WRAP_SPACE.findall(plain))
-    return wraps >= MIN_WRAPS and wraps * WRAP_EVERY >= len(plain)
-
-
-def ends_mid_clause(plain: str, para: tuple[int, int]) -> bool:
-    """A body line that stops inside a clause (…创新党组织活动载): the next line goes on with it."""
-    s, e = para
-    return e - s >= MIN_BODY_PARAGRAPH and (RE_HAN.match(plain[e - 1]) is not None or plain[e - 1] in "，,、")
-
-
-def is_page_number(plain: str, start: int) -> bool:
-    """A marker opening a line that continues a sentence cut by a page break (…活动载\n2、体方式)."""
-    if start == 0 or plain[start - 1] != "\n":
-        return False
-    prev_start = plain.rfind("\n", 0, start - 1) + 1
-    return start - 1 - prev_start >= MIN_BODY_PARAGRAPH and ends_mid_clause(plain, (prev_start, start - 1))
-
-
-def marked_headings(plain: str, wrapped: bool) -> list[Heading]:
-    """Numbered and 一是-style markers whose numbering runs in sequence (``wrapped``: the
-    text is hard-wrapped, see ``is_wrapped``)."""
-    head_end_re = RE_HEAD_END_WRAPPED if wrapped else RE_HEAD_END
-    found: list[Heading] = []
-    for m in RE_MARKER.finditer(plain):
-        if is_page_number(plain, m.start()):
-            continue
-        kind = m.lastgroup
-        number = cn_number(m.group(kind))
-        head_start = m.end()
-        while head_start < len(plain) and plain[head_start] in " \u3000":
-            head_start += 1
-        stop = head_end_re.search(plain, head_start)
-        head_end = stop.start() if stop else len(plain)
-        found.append(Heading(m.start(), head_start, head_end, KIND_RANK[kind], number, kind))
-    kept = in_sequence(found, plain)
-    # A heading written without end punctuation stops where the next marker starts
-    # (一、坚持好“八项制度”,认真落实老干部“两项待遇”一是组织了…).
-    return [replace(h, head_end=min(h.head_end, nxt.start)) if h.head_start <= nxt.start else h
-            for h, nxt in zip(kept, kept[1:] + [Heading(len(plain), len(plain), len(plain), 0)])]
-
-
 def bracket_headings(plain: str, cues: Cues) -> list[Heading]:
     """【离休干部管理】 2014年,全县… → a heading whose body runs on the same or the next line."""
     found = []
@@ -279,44 +200,13 @@ def bracket_headings(plain: str, cues: Cues) -> list[Heading]:
     return found
 
 
-def is_line_heading(plain: str, h: Heading) -> bool:
-    """A marked heading that fills its own short line: 二、师资力量"""
-    return ((h.start == 0 or plain[h.start - 1] == "\n")
-            and plain[h.head_end:h.head_end + 1] in ("\n", "")
-            and h.head_end - h.start <= MAX_LINE_HEADING)
-
-
-def in_sequence(found: list[Heading], plain: str) -> list[Heading]:
-    """Keep markers that continue their enumeration: 一 starts one, 二 must follow 一 of its kind.
-
-    An 一是 whose 二是 is only a clause later (原因有二：一是年龄大，二是…) lists reasons inside a
-    sentence; it is dropped along with that 二是, which fails the boundary test.
-    """
-    last: dict[str, int] = {}
-    kept: list[Heading] = []
-    for h in found:
-        # A numbered heading line may open the list at 二 when the cleaner cut 一、基本情况 with
-        # the page head; run-in markers must start at 一.
-        cut_start = h.kind in ("cn_comma", "cn_paren") and h.kind not in last and is_line_heading(plain, h)
-        if h.number == 1 or last.get(h.kind) == h.number - 1 or cut_start:
-            last[h.kind] = h.number
-            kept.append(h)
-    # A lone 一 with no 二 anywhere after it is only an item if the text stops inside it
-    # (stored texts are cut off); otherwise it is a stray 一、 or a clause-level list.
-    result = []
-    for i, h in enumerate(kept):
-        has_next = any(k.kind == h.kind and k.number == 2 for k in kept[i + 1:])
-        clause_two = (RE_CLAUSE_TWO_IS if h.kind == "is" else RE_CLAUSE_TWO).search(
-            plain, h.head_start, h.head_start + 400)
-        if h.number == 1 and not has_next and clause_two:
-            continue
-        result.append(h)
-    return result
-
-
 def run_in_headings(plain: str, paras: list[tuple[int, int]], marked: list[Heading],
-                    cues: Cues, wrapped: bool) -> list[Heading]:
-    """Unmarked headings: heading lines, paragraph-opening and inner run-in headings."""
+                    cues: Cues, wrapped: bool, loose: bool = False) -> list[Heading]:
+    """Unmarked headings: heading lines, paragraph-opening and inner run-in headings.
+
+    ``loose``: every candidate the shapes allow, before the acceptance rules (pairs, heading
+    verbs, captions, a body seen before); the practice model judges them.
+    """
     marked_paras = {i for i, (s, e) in enumerate(paras) for h in marked if s <= h.start < e}
     starts_marked = {i for i, (s, e) in enumerate(paras) for h in marked if h.start == s}
     seen_body = False
@@ -338,7 +228,8 @@ def run_in_headings(plain: str, paras: list[tuple[int, int]], marked: list[Headi
             if (looks_like_heading(head, cues) and RE_HAS_HAN.search(rest)
                     and RE_TRIM.sub("", head) not in rest and not is_caption(text)):
                 openers.append((i, Heading(s, hs, he, RANK_OPENER, kind="opener")))
-        elif seen_body and is_heading_line(text, cues) and not is_repeated(plain, paras, i):
+        elif ((seen_body and is_heading_line(text, cues)) or (loose and is_loose_line(text))) \
+                and not is_repeated(plain, paras, i):
             # The body follows, possibly after a subtitle line (汇聚“夕阳红” / 从“看客”到…的转变).
             nxt = [plain[a:b] for a, b in paras[i + 1:i + 3]]
             if (nxt and is_body(nxt[0], MIN_BODY_PARAGRAPH // 2)) or (
@@ -349,6 +240,8 @@ def run_in_headings(plain: str, paras: list[tuple[int, int]], marked: list[Headi
         dashes += dash_headings(plain, (s, e)) + lead_clauses(plain, (s, e))
         if is_body(text):
             seen_body = True
+    if loose:
+        return loose_headings(plain, paras, marked, openers, lines, dashes, cues)
     kept = accept(openers, plain, cues)
     # A lone opener without a heading verb still counts when run-in headings follow it
     # inside its paragraph (与涉老组织活动相融合。组建法制宣讲团,…。…打造…,…。…).
@@ -374,6 +267,26 @@ def run_in_headings(plain: str, paras: list[tuple[int, int]], marked: list[Headi
         headings += inner_headings(plain, paras[i], cues)
     taken = {h.head_start for h in headings} | {h.head_start for h in marked}
     return headings + [h for h in dashes if h.head_start not in taken]
+
+
+def loose_headings(plain: str, paras: list[tuple[int, int]], marked: list[Heading],
+                   openers: list[tuple[int, Heading]], lines: list[tuple[int, Heading]],
+                   dashes: list[Heading], cues: Cues) -> list[Heading]:
+    """Every run-in heading and heading line found, none turned down (see ``run_in_headings``)."""
+    marked_paras = {i for i, (s, e) in enumerate(paras) for h in marked if s <= h.start < e}
+    headings = [h for _, h in openers] + [h for _, h in lines]
+    for i in sorted({i for i, _ in openers} - marked_paras):
+        headings += inner_headings(plain, paras[i], cues)
+    taken = {h.head_start for h in headings} | {h.head_start for h in marked}
+    return headings + [h for h in dashes if h.head_start not in taken]
+
+
+def is_loose_line(text: str) -> bool:
+    """A short line that could be a heading: no sentence inside, not a caption or a link."""
+    text = RE_TRIM.sub("", text)
+    return (3 <= len(text) <= MAX_LINE_HEADING and RE_HAS_HAN.search(text) is not None
+            and not RE_SENTENCE_END.search(text) and not is_caption(text)
+            and not RE_NOT_HEADING.search(text))
 
 
 def is_practice_section(text: str, cues: Cues) -> bool:
@@ -515,9 +428,9 @@ def item_end(h: Heading, later: list[Heading], plain: str, paras: list[tuple[int
     while index + 1 < len(paras) and ends_mid_clause(plain, paras[index]):
         index += 1
     para_end = paras[index][1]
-    if h.rank in (RANK_OPENER, RANK_IS, RANK_INNER):
+    if h.kind in RUN_IN_KINDS:
         return min(limit, para_end)
-    if h.rank in (RANK_DIGIT, RANK_DIGIT_PAREN) and h.head_end < para_end:
+    if h.kind in ("digit", "digit_paren") and h.head_end < para_end:
         return min(limit, para_end)
     if limit < len(plain):
         return limit
@@ -550,42 +463,116 @@ def make_title(plain: str, h: Heading, wrapped: bool = False) -> str:
     return RE_TRIM.sub("", title[:MAX_TITLE])
 
 
-def extract_practices(article: Article) -> list[Practice]:
-    """One practice per enumerated item that has a body and no sub-items.
+def marked_heading(item: Item) -> Heading:
+    """A marked item of the document as a heading candidate."""
+    return Heading(item.start, item.head.start, item.head.end, item.level, item.number, item.marker)
 
-    ``一是完善学习制度。根据…`` → Practice(title="完善学习制度") spanning the item up to ``二是``.
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A heading that might open a practice, with what the hand rules say of it.
+
+    ``verdict`` is ``practice`` when the rules keep it, else the rule of ``VERDICTS`` that turns
+    it down, or ``loose`` when only the loose search found it (the rules never saw it).
+    ``groups`` counts the deeper candidates inside its span among all candidates.
     """
-    plain = RE_LOOSE_PINYIN.sub(lambda m: MASK * len(m.group()), article.plain)
-    plain = RE_DASH_BREAK.sub(lambda m: m.group(1) + MASK, plain)
-    cues = load_cues()
-    paras = paragraphs(plain)
-    if not paras:
-        return []
-    wrapped = is_wrapped(plain)
-    marked = sorted(marked_headings(plain, wrapped) + bracket_headings(plain, cues), key=lambda h: h.start)
-    headings = sorted(marked + run_in_headings(plain, paras, marked, cues, wrapped),
-                      key=lambda h: (h.start, h.rank))
-    practices = []
+
+    heading: Heading
+    end: int
+    title: str
+    verdict: str
+    groups: int = 0
+
+
+# Why the rules turn a heading down: name, what it means, an example.
+VERDICTS = (
+    ("practice", "a heading with a body and no sub-items", "一是完善学习制度。根据…"),
+    ("group", "it groups deeper items", "一、强化政治引领（holding 一是… 二是…）"),
+    ("no_body", "nothing after the heading in its item", "三是要突出重点。"),
+    ("short_title", "fewer than two Chinese characters of title", "（一）A"),
+    ("toc", "a table-of-contents line (dot leader)", "1.办好老年学堂 ……… 3"),
+    ("framing", "a section word frames the article", "二、主要做法"),
+    ("loose", "found only by the loose search", "改变从这里开始"),
+)
+
+
+def judge(headings: list[Heading], plain: str, paras: list[tuple[int, int]], cues: Cues,
+          wrapped: bool) -> list[Candidate]:
+    """Every heading with its item end, title and the rules' verdict (see ``VERDICTS``)."""
+    out = []
     for i, h in enumerate(headings):
         later = headings[i + 1:]
         end = item_end(h, later, plain, paras)
-        if any(k.start < end and k.rank > h.rank for k in later):
-            continue                                  # groups deeper items
         title = make_title(plain, h, wrapped)
-        body = plain[h.head_end:end]
-        # An 一是 item may be one whole sentence (三是认真贯彻…文件。四是…): no body needed when
-        # the next item follows at once; a lone closing clause (三是要突出重点。) stays out.
-        whole_sentence = (h.rank == RANK_IS and plain[h.head_end:h.head_end + 1] == "。"
-                          and any(k.start == h.head_end + 1 and k.rank == h.rank for k in later))
-        if not (RE_HAS_HAN.search(body) or whole_sentence) or len(RE_HAN.findall(title)) < 2:
-            continue
-        line_end = plain.find("\n", h.head_end)
-        if RE_DOT_LEADER.search(plain[h.head_end:line_end if line_end >= 0 else len(plain)]):
-            continue                                  # a table of contents line
-        if title.startswith(cues.sections) or (len(title) <= 8 and any(c in title for c in cues.sections)):
-            continue                                  # 背景动因, 主要做法: framing, not practice
-        practices.append(Practice(h.start, end, title))
-    return practices
+        groups = sum(1 for k in later if k.start < end and k.rank > h.rank)
+        out.append(Candidate(h, end, title, verdict_of(h, later, end, title, groups, plain, cues), groups))
+    return out
+
+
+def verdict_of(h: Heading, later: list[Heading], end: int, title: str, groups: int, plain: str,
+               cues: Cues) -> str:
+    if groups:
+        return "group"
+    body = plain[h.head_end:end]
+    # An 一是 item may be one whole sentence (三是认真贯彻…文件。四是…): no body needed when
+    # the next item follows at once; a lone closing clause (三是要突出重点。) stays out.
+    whole_sentence = (h.rank == RANK_IS and plain[h.head_end:h.head_end + 1] == "。"
+                      and any(k.start == h.head_end + 1 and k.rank == h.rank for k in later))
+    if not (RE_HAS_HAN.search(body) or whole_sentence):
+        return "no_body"
+    if len(RE_HAN.findall(title)) < 2:
+        return "short_title"
+    line_end = plain.find("\n", h.head_end)
+    if RE_DOT_LEADER.search(plain[h.head_end:line_end if line_end >= 0 else len(plain)]):
+        return "toc"
+    if title.startswith(cues.sections) or (len(title) <= 8 and any(c in title for c in cues.sections)):
+        return "framing"
+    return "practice"
+
+
+def practice_candidates(doc: Document | Article) -> list[Candidate]:
+    """Every heading candidate of the document, in text order: those the rules judge (with
+    their verdicts) and those only the loose search finds (verdict ``loose``; ends and
+    sub-item counts then come from all candidates together)."""
+    doc = as_document(doc)
+    plain = doc.masked
+    cues = load_cues()
+    paras = paragraphs(plain)   # of the masked text: a dash-broken heading is one line
+    if not paras:
+        return []
+    wrapped = doc.wrapped
+    # ① sub-items list the parts of one practice (九是开展系列活动。①…②…): body, not items.
+    marked = sorted([marked_heading(it) for it in doc.items if it.marker not in BODY_MARKERS]
+                    + bracket_headings(plain, cues), key=lambda h: h.start)
+    order = lambda h: (h.start, h.rank)   # noqa: E731
+    strict = sorted(marked + run_in_headings(plain, paras, marked, cues, wrapped), key=order)
+    taken = {h.head_start for h in strict}
+    extra = [h for h in run_in_headings(plain, paras, marked, cues, wrapped, loose=True) if h.head_start not in taken]
+    extra = list({h.head_start: h for h in extra}.values())
+    judged = {c.heading.head_start: c for c in judge(strict, plain, paras, cues, wrapped)}
+    everything = judge(sorted(strict + extra, key=order), plain, paras, cues, wrapped)
+    out = []
+    for c in everything:
+        rule = judged.get(c.heading.head_start)
+        if rule is not None and rule.heading == c.heading:
+            out.append(replace(rule, groups=c.groups))
+        elif rule is None:
+            out.append(replace(c, verdict="loose"))
+    return out
+
+
+def extract_practices(doc: Document | Article) -> list[Practice]:
+    """One practice per heading candidate the practice model accepts (``extract.practice_model``;
+    without a model file, those the hand rules keep).
+
+    ``一是完善学习制度。根据…`` → Practice(title="完善学习制度") spanning the item up to ``二是``.
+    """
+    from extract.practice_model import judge_candidates
+
+    doc = as_document(doc)
+    candidates = practice_candidates(doc)
+    return [Practice(c.heading.start, c.end, c.title, confidence=p, evidence=why)
+            for c, p, why in judge_candidates(candidates, doc) if p is not None]
 
 
 # Named methods: “…” names (’ and ‘ nested quotes dropped), unquoted …工作法.
@@ -681,12 +668,12 @@ def is_method_name(name: str, before: str, after: str, cues: MethodCues) -> bool
     )
 
 
-def find_named_methods(article: Article) -> list[NamedMethod]:
+def find_named_methods(doc: Document | Article) -> list[NamedMethod]:
     """Named working methods and brands, once per name, simplified and without quote marks.
 
     ``探索“三个不放松”工作法`` → NamedMethod(name="三个不放松").
     """
-    plain = article.plain
+    plain = as_document(doc).plain
     cues = load_method_cues()
     seen: set[str] = set()
     out: list[NamedMethod] = []

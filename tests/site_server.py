@@ -12,7 +12,10 @@ chosen by the file name, as government sites do it:
 - ``/throttle.html`` → 429 with Retry-After: 0 once, then a page
 
 ``routes`` maps extra paths to bytes (real pages from ../shared are added by the tests);
-``requests`` records every path asked for, with its headers.
+``scripts`` maps a path to a function ``script(handler)`` that writes the whole response itself
+(hostile servers in tests/test_hostile.py: drips, endless bodies, traps; ``handler.path`` keeps
+the query string); ``requests`` records every path asked for, with its headers; ``sent`` counts
+the body bytes scripts report writing.
 """
 from __future__ import annotations
 
@@ -24,7 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 SITE = Path(__file__).parent / "fixtures" / "site"
-TYPES = {".html": "text/html", ".shtml": "text/html", ".xml": "application/xml", ".txt": "text/plain"}
+TYPES = {".html": "text/html", ".shtml": "text/html", ".xml": "application/xml", ".txt": "text/plain",
+         ".gz": "application/x-gzip"}
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 LAST_MODIFIED = formatdate(1704067200, usegmt=True)
 
@@ -43,6 +47,8 @@ class SiteServer:
         self.root = root
         self.slow_seconds = slow_seconds
         self.routes: dict[str, bytes] = {}
+        self.scripts: dict[str, object] = {}
+        self.sent = 0
         self.requests: list[tuple[str, dict]] = []
         self.failed_once: set[str] = set()
         self.article_delay = 0.0   # seconds added to every article page (kill-and-resume test)
@@ -87,6 +93,12 @@ class SiteServer:
                     first = path not in site.failed_once
                     site.failed_once.add(path)
                 name = path.rsplit("/", 1)[-1]
+                if path in site.scripts:
+                    try:
+                        return site.scripts[path](self)
+                    except (BrokenPipeError, ConnectionResetError):
+                        self.close_connection = True   # the client hung up on a hostile answer
+                        return None
                 if "_404." in name:
                     return self._send(404, b"<h1>404 Not Found</h1>")
                 if "_500." in name and first:

@@ -32,8 +32,10 @@ def test_batch_with_bad_files(tmp_path):
     folder = make_inputs(tmp_path / "in")
     db = str(tmp_path / "t.db")
     result = CliRunner().invoke(cli, ["ingest", str(folder), str(tmp_path / "missing.txt"), "--db", db])
-    assert result.exit_code == 0, result.output
-    assert "4 ingested" in result.output  # good, gbk, utf16, truncated.html
+    # The job was not fully done (one input could not be read at all): exit 1, after the batch.
+    assert result.exit_code == 1, result.output
+    assert "4 new" in result.output  # good, gbk, utf16, truncated.html
+    assert "no such file: 1" in result.output and "empty file: 2" in result.output
     conn = sqlite3.connect(db)
     ids = {r[0] for r in conn.execute("SELECT id FROM articles")}
     assert ids == {"good", "gbk", "utf16", "truncated"}
@@ -87,7 +89,8 @@ def test_existing_data_kept_when_reingest_fails(tmp_path, monkeypatch):
         raise RuntimeError("disk went away")
 
     monkeypatch.setattr(store, "fts_tokens", broken_insert)  # fails mid-transaction
-    result = CliRunner().invoke(cli, ["ingest", str(src), "--db", db])
+    result = CliRunner().invoke(cli, ["ingest", str(src), "--db", db, "--force"])
+    assert result.exit_code == 1
     assert "internal error" in result.output
     assert conn.execute("SELECT COUNT(*) FROM facts").fetchone()[0] == facts_before
     assert conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 1
@@ -141,7 +144,7 @@ def test_predict_keeps_one_line_per_input(tmp_path):
 
 def test_reader_bug_does_not_stop_the_batch(tmp_path, monkeypatch):
     """Even an unexpected exception while reading one file is recorded and the batch goes on."""
-    import cli as cli_module
+    import wrmine as cli_module
 
     folder = make_inputs(tmp_path / "in")
     real = cli_module.iter_sources
@@ -154,7 +157,8 @@ def test_reader_bug_does_not_stop_the_batch(tmp_path, monkeypatch):
     monkeypatch.setattr(cli_module, "iter_sources", flaky)
     db = str(tmp_path / "t.db")
     result = CliRunner().invoke(cli, ["ingest", str(folder), "--db", db])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output    # one input was not processed
     assert "internal error: AttributeError: simulated reader bug" in result.output
+    assert "3 new" in result.output                # the batch went on
     ids = {r[0] for r in sqlite3.connect(db).execute("SELECT id FROM articles")}
     assert ids == {"good", "utf16", "truncated"}

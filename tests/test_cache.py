@@ -60,6 +60,27 @@ def test_corrupt_file_falls_back_and_is_repaired(cache_env, tmp_path, garbage):
     assert len(calls) == 2  # rebuilt once, then the rewritten entry hits
 
 
+def test_entry_others_may_write_is_never_unpickled(cache_env, tmp_path):
+    """Unpickling runs code: an entry that group or others can write is rebuilt, not loaded."""
+    source = tmp_path / "t.txt"
+    source.write_text("x", encoding="utf-8")
+    build, calls = _count_builds(lambda: ["built"])
+    cache.cached("demo", [source], build)
+    (path,) = cache_env.glob("demo-*.pickle")
+    marker = tmp_path / "pwned"
+    stamp = path.stem
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    path.write_bytes(pickle.dumps((stamp, Evil())))
+    os.chmod(path, 0o666)
+    assert cache.cached("demo", [source], build) == ["built"]
+    assert not marker.exists() and len(calls) == 2
+    assert not os.stat(path).st_mode & 0o022          # replaced by our own entry
+
+
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores file modes")
 def test_read_only_dir_falls_back(tmp_path, monkeypatch):
     directory = tmp_path / "ro"

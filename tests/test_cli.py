@@ -24,15 +24,18 @@ def sample_db(tmp_path_factory):
 
 
 def run(*args):
+    """stdout of a successful command (totals and skips go to stderr)."""
     result = CliRunner().invoke(cli, list(args))
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout
 
 
 def test_ingest_samples_summary(sample_db, tmp_path):
     db = tmp_path / "again.db"
     out = run("ingest", str(SAMPLES_DIR), "--db", str(db))
-    assert "5 ingested" in out and "0 skipped" in out
+    assert "5 new, 0 changed, 0 unchanged, 0 skipped" in out
+    again = run("ingest", str(SAMPLES_DIR), "--db", str(db))
+    assert "0 new, 0 changed, 5 unchanged, 0 skipped" in again
 
 
 def test_ingest_is_idempotent(sample_db):
@@ -64,8 +67,49 @@ def test_search_context_shows_match(sample_db):
 
 
 def test_search_no_hits(sample_db):
-    out = run("search", "量子计算机", "--db", sample_db, "--format", "jsonl")
-    assert out.strip() == ""
+    result = CliRunner().invoke(cli, ["search", "量子计算机", "--db", sample_db, "--format", "jsonl"])
+    assert result.exit_code == 0 and result.stdout.strip() == ""
+    assert "0 hit(s)" in result.stderr
+
+
+def test_search_table_has_header_and_true_total(sample_db):
+    result = CliRunner().invoke(cli, ["search", "党员", "--db", sample_db, "--limit", "2"])
+    lines = result.stdout.splitlines()
+    assert lines[0].split("\t") == ["id", "title", "published", "source", "place", "context"]
+    assert len(lines) == 3
+    total = int(result.stderr.split()[0])
+    assert total >= 3 and f"(showing 2)" in result.stderr
+
+
+def hit_ids(db, query):
+    return {json.loads(x)["id"] for x in run("search", query, "--db", db, "--format", "jsonl",
+                                            "--limit", "50").splitlines()}
+
+
+def test_search_operators_combine_like_sets(sample_db):
+    """AND is the intersection, OR the union, NOT the difference of single-word searches;
+    a quoted phrase ignores the spaces inside it."""
+    party, autumn, place = hit_ids(sample_db, "党员"), hit_ids(sample_db, "金秋"), hit_ids(sample_db, "麒麟区")
+    assert party and autumn and place and autumn != party
+    assert hit_ids(sample_db, "党员 AND 金秋") == party & autumn == hit_ids(sample_db, "党员 金秋")
+    assert hit_ids(sample_db, "金秋 OR 麒麟区") == autumn | place
+    assert hit_ids(sample_db, "党员 NOT 金秋") == party - autumn == hit_ids(sample_db, "党员 -金秋")
+    phrase = hit_ids(sample_db, '"美 在金秋"')
+    assert "seed-003" in phrase and phrase == hit_ids(sample_db, "美在金秋")
+
+
+@pytest.mark.parametrize("query", ['"党建', "党建 AND", "(党建", "OR 党建"])
+def test_search_unreadable_query_is_a_usage_error(sample_db, query):
+    result = CliRunner().invoke(cli, ["search", query, "--db", sample_db])
+    assert result.exit_code == 2 and "cannot read the query" in result.output
+
+
+def test_search_region_filter_uses_stored_region(sample_db):
+    hits = {json.loads(x)["id"] for x in run("search", "党员", "--region", "湖南", "--db", sample_db,
+                                            "--format", "jsonl").splitlines()}
+    conn = sqlite3.connect(sample_db)
+    hunan = {r[0] for r in conn.execute("SELECT id FROM articles WHERE province = '湖南省'")}
+    assert hits and hits <= hunan
 
 
 def test_facts_filters_and_offsets(sample_db):
@@ -90,6 +134,38 @@ def test_facts_group_by_metric_sums(sample_db):
     total = sum(g["facts"] for g in groups)
     all_rows = run("facts", "--db", sample_db, "--format", "jsonl").splitlines()
     assert total == len(all_rows)
+    for g in groups:   # ratios are averaged, never summed
+        if g["unit"] == "%":
+            assert g["total"] is None and g["mean"] is not None
+        else:
+            assert g["total"] is not None and g["mean"] is None
+
+
+def test_facts_min_confidence(sample_db):
+    rows = [json.loads(x) for x in run("facts", "--db", sample_db, "--format", "jsonl").splitlines()]
+    assert all(0 <= r["confidence"] <= 1 for r in rows)
+    cut = sorted(r["confidence"] for r in rows)[len(rows) // 2]
+    sure = [json.loads(x) for x in run("facts", "--db", sample_db, "--format", "jsonl",
+                                      "--min-confidence", str(cut)).splitlines()]
+    assert sure and all(r["confidence"] >= cut for r in sure)
+
+
+def test_practices_command_has_place_date_and_url(sample_db, tmp_path):
+    out = tmp_path / "p.csv"
+    run("practices", "--db", sample_db, "--format", "csv", "-o", str(out))
+    rows = list(csv.DictReader(io.StringIO(out.read_bytes()[3:].decode("utf-8"))))
+    assert rows and {"title", "url", "province", "published", "article_title"} <= rows[0].keys()
+    hunan = run("practices", "--db", sample_db, "--region", "湖南", "--format", "jsonl").splitlines()
+    assert hunan and all(json.loads(x)["province"] == "湖南省" for x in hunan)
+
+
+def test_show_and_explain(sample_db):
+    shown = run("show", "seed-003", "--db", sample_db)
+    assert "长沙市" in shown and "天心区" in shown
+    explained = run("explain", "seed-003", "--db", sample_db)
+    assert "region:" in explained and "confidence" in explained and "facts (" in explained
+    result = CliRunner().invoke(cli, ["explain", "nope", "--db", sample_db])
+    assert result.exit_code == 1 and "no article" in result.output
 
 
 def test_facts_csv_has_bom_for_excel(sample_db):
@@ -139,7 +215,7 @@ def test_predict_urls_tsv(tmp_path):
 
 def test_demo_runs(tmp_path):
     out = run("demo", "--db", str(tmp_path / "demo.db"))
-    assert "Ingested 5 sample articles" in out
+    assert "5 new" in out
     assert "wrmine search" in out
 
 
@@ -156,7 +232,7 @@ def test_reposts_are_recognised(tmp_path):
     (folder / "d.txt").write_text((SAMPLES_DIR / "seed-003.txt").read_text(encoding="utf-8"), encoding="utf-8")
     db = str(tmp_path / "r.db")
     out = run("ingest", str(folder), "--db", db)
-    assert "4 ingested (2 reposts of stored articles)" in out
+    assert "4 new (2 reposts of stored articles), 0 changed, 0 unchanged" in out
     conn = sqlite3.connect(db)
     dup = dict(conn.execute("SELECT id, duplicate_of FROM articles"))
     assert dup == {"a": None, "b": "a", "c": "a", "d": None}
@@ -196,14 +272,17 @@ def test_facts_filters_match_literally(sample_db, args, expect):
 
 @pytest.mark.parametrize("args, message", [
     (["facts", "--limit", "0"], "Invalid value for '--limit'"),
-    (["predict", "EMPTY"], "no input files"),
-    (["ingest", "EMPTY"], "no input files"),
+    (["predict", "MISSING"], "no such file"),
+    (["ingest", "EMPTY"], "nothing was stored"),
     (["predict", "--urls", "LATIN1", str(SAMPLES_DIR / "seed-000.txt")], "not a UTF-8 TSV"),
 ])
 def test_clear_errors(tmp_path, args, message):
     (tmp_path / "empty").mkdir()
     (tmp_path / "urls.tsv").write_bytes("id\turl\nx\thttp://a.cn/é\n".encode("latin-1"))
-    args = [{"EMPTY": str(tmp_path / "empty"), "LATIN1": str(tmp_path / "urls.tsv")}.get(a, a) for a in args]
+    args = [{"EMPTY": str(tmp_path / "empty"), "LATIN1": str(tmp_path / "urls.tsv"),
+             "MISSING": str(tmp_path / "missing.txt")}.get(a, a) for a in args]
+    if args[0] == "facts":
+        CliRunner().invoke(cli, ["ingest", str(SAMPLES_DIR / "seed-000.txt"), "--db", str(tmp_path / "d.db")])
     result = CliRunner().invoke(cli, args + (["--db", str(tmp_path / "d.db")] if args[0] in ("facts", "ingest") else []))
     assert result.exit_code != 0
     assert message in result.output

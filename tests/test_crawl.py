@@ -14,11 +14,12 @@ from dataclasses import fields
 import pytest
 
 from conftest import BOILERPLATE, ROOT, needs_shared
-from corpus import store
-from corpus.crawl import (FoundLinks, UnsafeXML, article_id, crawl, find_links, pager_pages,
-                          parse_feed, parse_sitemap, parse_xml)
-from corpus.fetch import (FetchError, Fetched, FetchSettings, Refused, _retry_after, canonical_url,
-                          check_url, fetch, is_binary)
+from corpus import crawl_queue, store
+from corpus.article import Page
+from corpus.crawl import (FoundLinks, UnsafeXML, crawl, find_links, pager_pages, parse_feed,
+                          parse_sitemap, parse_xml)
+from corpus.fetch import FetchError, FetchSettings, Refused, _retry_after, check_url, fetch, is_binary
+from corpus.urls import article_id, canonical_url
 from corpus.sites import SiteConfig, SiteConfigError, load_sites, parse_sites, site_for
 from site_server import SITE, SiteServer
 
@@ -38,7 +39,7 @@ FAILURES = {
     "/news/t20240110_bin.html": "binary body",
     "/news/t20240111_slow.html": "timed out",
     "/news/t20240112_loop.html": "redirect loop",
-    "/news/t20240115_big.html": "byte limit",
+    "/news/t20240115_big.html": "response over 10 MB",
 }
 
 
@@ -155,7 +156,7 @@ def test_parse_sitemap_and_feed():
 def test_parse_xml_refuses_doctype_and_entities():
     with pytest.raises(UnsafeXML):
         parse_xml((SITE / "bomb.xml").read_bytes())
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="gzip bomb: decompressed size over 1000 bytes"):
         parse_xml(gzip.compress(b"<urlset>" + b" " * 5000 + b"</urlset>"), max_bytes=1000)
 
 
@@ -196,8 +197,8 @@ def test_fetch_refuses_loopback_without_allow_private(site):
 
 def test_fetch_returns_raw_bytes_and_header_charset(site):
     got = fetch(site.url("/news/t20240104_1004.html"), FAST)
-    assert got.body == (SITE / "news" / "t20240104_1004.html").read_bytes()   # GBK, untouched
-    assert got.charset is None and got.status == 200 and got.etag
+    assert got.html == (SITE / "news" / "t20240104_1004.html").read_bytes()   # GBK, untouched
+    assert got.encoding is None and got.status == 200 and got.etag
 
 
 def test_fetch_404_is_not_retried(site):
@@ -233,7 +234,8 @@ def test_fetch_timeout_retried_then_fails(site):
 
 def test_fetch_redirects(site):
     got = fetch(site.url("/news/moved_20240107.html"), FAST)
-    assert got.final_url == site.url("/news/t20240107_1007.html")
+    assert got.url == site.url("/news/t20240107_1007.html")
+    assert got.requested_url == site.url("/news/moved_20240107.html")
     with pytest.raises(FetchError, match="more than 0 redirects"):
         fetch(site.url("/news/moved_20240107.html"), FetchSettings(max_redirects=0, allow_private=True))
     with pytest.raises(FetchError, match="redirect loop"):
@@ -241,11 +243,11 @@ def test_fetch_redirects(site):
 
 
 def test_fetch_size_limit(site):
-    with pytest.raises(FetchError, match="stopped reading"):      # no Content-Length: streamed
+    with pytest.raises(FetchError, match="response over 10 MB: stopped reading"):   # no Content-Length: streamed
         fetch(site.url("/news/t20240115_big.html"), FAST)
     site.routes["/news/t20240116_1016.html"] = b"<p>" + b"x" * 5000 + b"</p>"
     small = FetchSettings(max_bytes=1000, allow_private=True)
-    with pytest.raises(FetchError, match="exceeds the 1000-byte limit"):   # refused by Content-Length
+    with pytest.raises(FetchError, match="response over 1000 bytes: Content-Length 5007 refused"):
         fetch(site.url("/news/t20240116_1016.html"), small)
 
 
@@ -258,7 +260,7 @@ def test_fetch_conditional_request(site):
     first = fetch(site.url("/news/t20240101_1001.html"), FAST)
     again = fetch(site.url("/news/t20240101_1001.html"), FAST, etag=first.etag,
                   last_modified=first.last_modified)
-    assert again.status == 304 and again.body == b""
+    assert again.status == 304 and again.html == b""
     assert site.requests[-1][1]["If-None-Match"] == first.etag
 
 
@@ -295,7 +297,7 @@ def test_crawl_max_depth(site, fresh_db):
     _, recorder = run_crawl(fresh_db, site, seeds=("/news/",), max_depth=1)
     assert sorted(recorder.paths(site)) == ["/news/t20240101_1001.html", "/news/t20240102_1002.html",
                                              "/news/t20240103_1003.html"]
-    assert store.pending_urls(fresh_db, 1) == []
+    assert crawl_queue.pending_urls(fresh_db, 1) == []
 
 
 def test_crawl_stops_at_max_pages_and_resumes(site, fresh_db):
@@ -339,7 +341,7 @@ def test_crawl_honours_crawl_delay_and_robots_outage(fresh_db):
     def fake_fetch(url, settings, etag=None, last_modified=None, accept=()):
         if url.startswith("http://b.cn/"):
             raise FetchError("HTTP 503", 503, retryable=True)
-        return Fetched(url=url, final_url=url, status=200, body=pages[url])
+        return Page(url=url, fetched_at="", status=200, html=pages[url])
 
     waits, recorder = [], Recorder()
     stats = crawl(fresh_db, ["http://a.cn/list/", "http://b.cn/list/"], recorder,
@@ -389,7 +391,7 @@ def test_wrmine_crawl_killed_and_resumed(site, tmp_path):
 
     export = CliRunner().invoke(cli, ["export", "--db", str(db_path)])
     assert export.exit_code == 0, export.output
-    rows = [json.loads(line) for line in export.output.splitlines()]
+    rows = [json.loads(line) for line in export.stdout.splitlines()]
     urls = [r["url"].removeprefix(site.base) for r in rows]
     assert sorted(urls) == sorted(ARTICLES)                      # all there, none twice
     gbk = next(r for r in rows if r["url"].endswith("t20240104_1004.html"))
@@ -445,4 +447,4 @@ def test_crawl_refuses_bad_start_urls(tmp_path, url):
     from cli import cli
 
     result = CliRunner().invoke(cli, ["crawl", url, "--db", str(tmp_path / "c.db")])
-    assert result.exit_code == 1 and "not an http(s) URL" in result.output
+    assert result.exit_code == 2 and "not an http(s) URL" in result.output   # a usage error

@@ -91,7 +91,7 @@ def test_cli_default_backend_unaffected(tmp_path):
     article.write_text(ARTICLE, encoding="utf-8")
     result = CliRunner().invoke(cli, ["predict", str(article)])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["region"]["county"] == "天心区"
+    assert json.loads(result.stdout)["region"]["county"] == "天心区"
 
 
 def test_real_split_sentence_feeds_model_inputs():

@@ -17,6 +17,11 @@ def _norm(value):
     return None if value is None else "".join(unicodedata.normalize("NFKC", value).split())
 
 
+def printed_title(article):
+    """The title as ``wrmine predict`` reports it: a stand-in made from the lead is None."""
+    return None if article.title_origin == "lead" else article.title
+
+
 def _urls():
     urls = {}
     for line in (DEV / "urls.tsv").read_text(encoding="utf-8").splitlines()[1:]:
@@ -40,11 +45,14 @@ def test_title_published_source_on_seeds_and_dev():
         folder = SEEDS if g["id"].startswith("seed") else DEV
         raw = (folder / f"{g['id']}.txt").read_text(encoding="utf-8")
         article = article_from_text(g["id"], raw, urls.get(g["id"]))
+        # as ``wrmine predict`` reports it: a title made from the lead is no printed headline
+        got = {"title": printed_title(article),
+               "published": article.published, "source": article.source}
         for key in hits:
-            ok = _norm(getattr(article, key)) == _norm(g[key])
+            ok = _norm(got[key]) == _norm(g[key])
             hits[key] += ok
             if not ok:
-                misses.append((g["id"], key, getattr(article, key), g[key]))
+                misses.append((g["id"], key, got[key], g[key]))
     n = len(gold)
     assert hits["title"] / n >= 0.95, misses
     assert hits["published"] / n >= 0.95, misses
@@ -175,7 +183,7 @@ def test_other_articles_dates_are_not_the_date():
 def test_body_first_file_has_no_title_and_url_date():
     raw = "本报讯(通讯员 王五 赵六)5月9日,退休党支部书记在小区里走访了一圈。\n支部把8个党小组建在楼栋。"
     article = article_from_text("x", raw, url="http://szb.eyesnews.cn/pc/cont/202506/10/content_1.html")
-    assert article.title is None
+    assert article.title_origin == "lead" and article.title.startswith("5月9日")   # no headline printed
     assert article.published == "2025-06-10"
     assert article.source is None
     assert article.text.startswith("5月9日")
@@ -279,7 +287,7 @@ LAYOUT_TITLE_CASES = [
 
 @pytest.mark.parametrize("raw, title", LAYOUT_TITLE_CASES)
 def test_title_after_breadcrumb_and_broken_headline(raw, title):
-    assert article_from_text("t", raw).title == title
+    assert printed_title(article_from_text("t", raw)) == title
 
 
 def test_dateline_below_image_captions_names_the_source():

@@ -148,7 +148,7 @@ def read_gold(path: Path) -> dict[str, dict]:
 
 
 def region_accuracy(folder: Path, pattern: str) -> tuple[float, list[str]]:
-    from cli import article_from_source
+    from wrmine import article_from_source
     from corpus.read import read_source
 
     gold = read_gold(folder / "gold.jsonl")
@@ -174,7 +174,7 @@ def test_region_accuracy_gold(folder, pattern):
 @needs_shared
 def test_resolve_region_unlabeled_chains_are_real():
     """On unseen articles: no crash, and every answer is a real chain of the gazetteer."""
-    from cli import article_from_source
+    from wrmine import article_from_source
     from corpus.errors import Declined
     from corpus.read import read_source
 

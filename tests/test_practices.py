@@ -20,6 +20,15 @@ def article(text: str) -> Article:
     return Article(id="t", text=text, simplified=simplify(text))
 
 
+def read_article(path) -> Article:
+    """A shared-corpus text file cleaned as ``wrmine predict`` cleans it."""
+    from corpus.clean import article_from_text
+    from corpus.read import read_source
+
+    source = read_source(str(path))
+    return article_from_text(source.id, source.text)
+
+
 def squash(s: str) -> str:
     return "".join(s.split())
 
@@ -240,13 +249,10 @@ def dice(a: str, b: str) -> float:
 
 def practices_f1(folder) -> float:
     """Micro F1 of practice titles, greedy matching at bigram Dice ≥ 0.5 (as score.py)."""
-    from cli import article_from_source
-    from corpus.read import read_source
-
     tp = n_gold = n_pred = 0
     for line in (folder / "gold.jsonl").read_text(encoding="utf-8").splitlines():
         gold = json.loads(line)
-        a = article_from_source(read_source(str(folder / f"{gold['id']}.txt")))
+        a = read_article(folder / f"{gold['id']}.txt")
         pred = [p.title for p in extract_practices(a)]
         wanted = [p["title"] for p in gold["practices"]]
         n_gold, n_pred = n_gold + len(wanted), n_pred + len(pred)
@@ -269,16 +275,14 @@ def test_practices_f1_floor(folder, floor):
 
 @needs_shared
 def test_unlabeled_practices_are_sane():
-    from cli import article_from_source
     from corpus.errors import Declined
-    from corpus.read import read_source
 
     paths = sorted(UNLABELED.glob("u-*.txt"))
     assert paths
     with_practices = 0
     for path in paths:
         try:
-            a = article_from_source(read_source(str(path)))
+            a = read_article(path)
         except Declined:
             continue
         practices = extract_practices(a)

@@ -55,8 +55,8 @@ def test_ingest_warc_end_to_end(tmp_path):
     db = str(tmp_path / "w.db")
     result = CliRunner().invoke(cli, ["ingest", str(path), "--db", db])
     assert result.exit_code == 0, result.output
-    assert "2 ingested" in result.output
-    rows = [json.loads(x) for x in CliRunner().invoke(cli, ["export", "--db", db]).output.splitlines()]
+    assert "2 new" in result.output
+    rows = [json.loads(x) for x in CliRunner().invoke(cli, ["export", "--db", db]).stdout.splitlines()]
     assert {r["url"] for r in rows} == {"http://news.example.cn/a/2024/0501/1.html",
                                         "http://news.example.cn/a/2024/0502/2.html"}
     for r in rows:
@@ -100,7 +100,7 @@ def test_warc_record_without_target_uri_is_a_clear_skip(tmp_path):
     result = CliRunner().invoke(cli, ["ingest", str(path), str(after), "--db", str(tmp_path / "w.db")])
     assert result.exit_code == 0, result.output
     assert f"skipped {path}: WARC file broken" in result.output   # one clear line, no traceback
-    assert "ingested" in result.output and "Traceback" not in result.output
+    assert "1 new" in result.output and "Traceback" not in result.output
     ids = {r[0] for r in sqlite3.connect(str(tmp_path / "w.db")).execute("SELECT id FROM articles")}
     assert "after" in ids                                          # the batch went on
 

@@ -1,0 +1,385 @@
+"""The practice model: which heading candidates open a practice, learnt from annotated articles.
+
+The hand rules of ``extract.practices`` were fitted one article at a time and do not carry to
+unseen articles. Here they become features: ``practice_candidates`` finds every heading the
+shapes allow (marked items, run-in headings, heading lines) and says what the rules make of
+each (``verdict``); a logistic regression over those verdicts and the candidate's shape
+(marker kind, numbering in sequence, title length and ending, heading verb, parallel
+siblings, body length, position…) decides. The model ships as JSON weights
+(``data/practices_model.json``), trained reproducibly by ``train`` (``python
+scripts/train_practices.py``) from the gold sets; without it the rules' verdicts decide.
+
+>>> sorted(features_of_title("加强组织领导"))[:3]
+['title_len=5-8', 'title_verb', 'title_words']
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from extract.document import Document
+from extract.practices import (MAX_HEADING, RE_COMMA, RE_HAN, Candidate, Cues, is_caption, is_parallel,
+                               is_practice_section, load_cues, looks_like_heading, paragraphs, starts_with_verb)
+
+MODEL_PATH = Path(__file__).parent / "data" / "practices_model.json"
+MARKED = frozenset({"cn_comma", "cn_paren", "digit", "digit_paren", "is", "ordinal", "bracket"})
+RUN_IN = frozenset({"opener", "inner", "dash", "lead"})
+LINES = frozenset({"line"})
+# Scorer convention (shared bench): titles match at character-bigram Dice >= 0.5.
+MATCH_DICE = 0.5
+TITLE_LENGTHS = ((4, "1-4"), (8, "5-8"), (14, "9-14"), (20, "15-20"), (10 ** 6, "21+"))
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+
+    def probability(self, feats: dict[str, float]) -> float:
+        z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in feats.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@lru_cache(maxsize=1)
+def load_model(path: Path = MODEL_PATH) -> Model | None:
+    """The shipped weights, or None when there is no model file (the rules decide)."""
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Model(data["weights"], data["bias"], data["threshold"])
+
+
+# --- features -----------------------------------------------------------------------------
+
+def features_of_title(title: str, cues: Cues | None = None) -> dict[str, float]:
+    """Shape of a heading's title: length band, heading verb, commas, quotes, parallel phrases."""
+    cues = cues or load_cues()
+    n = len(RE_HAN.findall(title))
+    f = {"title_len=" + next(name for limit, name in TITLE_LENGTHS if n <= limit): 1.0}
+    if starts_with_verb(title, cues):
+        f["title_verb"] = 1.0
+    if looks_like_heading(title, cues, MAX_HEADING + 4):
+        f["title_words"] = 1.0
+    if RE_COMMA.search(title):
+        f["title_comma"] = 1.0
+    if "“" in title or "”" in title:
+        f["title_quote"] = 1.0
+    if any(c.isdigit() for c in title):
+        f["title_digit"] = 1.0
+    if any(c in "：:" for c in title):
+        f["title_colon"] = 1.0
+    if " " in title.strip() or "\u3000" in title:
+        f["title_spaced"] = 1.0
+    if is_parallel(title):
+        f["title_parallel"] = 1.0
+    if any(c in title for c in cues.narrative):
+        f["title_narrative"] = 1.0
+    if "——" in title:
+        f["title_dash"] = 1.0
+    if any(c in title for c in cues.descriptive):
+        f["title_descriptive"] = 1.0
+    return f
+
+
+def document_features(doc: Document, cues: Cues) -> dict[str, float]:
+    """What kind of article it is: news (记者, 通讯员) or a study (调研, 对策) lists fewer practices."""
+    head = doc.plain[:300]
+    f = {}
+    if any(c in head for c in cues.news):
+        f["doc_news"] = 1.0
+    if sum(doc.plain.count(c) for c in cues.study) >= 3:
+        f["doc_study"] = 1.0
+    title = doc.article.title or ""
+    if any(c in title for c in cues.study):
+        f["doc_study_title"] = 1.0
+    return f
+
+
+def candidate_features(c: Candidate, cands: list[Candidate], doc: Document, cues: Cues,
+                       context: dict | None = None) -> dict[str, float]:
+    """Features of one candidate among the article's candidates (names are model keys);
+    ``context`` (from ``article_context``) saves recomputing what is the same for every one."""
+    context = context or article_context(cands, doc, cues)
+    h = c.heading
+    plain = doc.masked
+    kind = h.kind
+    family = "marked" if kind in MARKED else "runin" if kind in RUN_IN else "line"
+    f = {"kind=" + kind: 1.0, "verdict=" + c.verdict: 1.0, f"{family}&verdict={c.verdict}": 1.0}
+    f.update(context["titles"][id(c)])
+    f.update(context["doc"])
+    nxt = plain[h.head_end:h.head_end + 1]
+    f["head_end=" + ("。" if nxt in "。！!" else "，" if nxt in "，," else "：" if nxt in "：:"
+                     else "line" if nxt in ("\n", "") else "other")] = 1.0
+    same = [k for k in cands if k.heading.kind == kind]
+    f["siblings"] = math.log1p(len(same) - 1)
+    f["sibling_rule_practices"] = math.log1p(sum(k.verdict == "practice" for k in same if k is not c))
+    if kind in MARKED and kind != "bracket":
+        numbers = {k.heading.number for k in same}
+        if h.number + 1 in numbers:
+            f["next_number"] = 1.0
+        if h.number > 1 and h.number - 1 in numbers:
+            f["prev_number"] = 1.0
+    if len(same) >= 2:
+        lengths = [len(k.title) for k in same]
+        if max(lengths) <= 2 * min(lengths):
+            f["siblings_alike"] = 1.0
+        verbs = sum("title_verb" in context["titles"][id(k)] for k in same)
+        f["siblings_verb_share"] = verbs / len(same)
+    practices = sum(k.verdict == "practice" for k in cands)
+    f["doc_rule_practices"] = math.log1p(practices)
+    if any(k.verdict == "practice" and k.heading.kind in MARKED for k in cands):
+        f["doc_marked_practice"] = 1.0
+    body = plain[h.head_end:c.end]
+    han = len(RE_HAN.findall(body))
+    f["body_han"] = math.log1p(han) / 5
+    if han < 20:
+        f["body_short"] = 1.0
+    if c.groups:
+        f["groups"] = 1.0
+    pos = h.start / max(1, len(plain))
+    if pos < 0.1:
+        f["pos_first"] = 1.0
+    elif pos > 0.9:
+        f["pos_last"] = 1.0
+    paras = context["paras"]
+    index = next((i for i, (s, e) in enumerate(paras) if s <= h.start < e), 0)
+    if index > 0 and is_practice_section(plain[paras[index - 1][0]:paras[index - 1][1]], cues):
+        f["after_practice_section"] = 1.0
+    if is_caption(plain[paras[index][0]:paras[index][1]]):
+        f["caption"] = 1.0
+    return f
+
+
+def article_context(cands: list[Candidate], doc: Document, cues: Cues) -> dict:
+    """What every candidate of one article shares: paragraphs, title and document features."""
+    return {"paras": paragraphs(doc.masked), "doc": document_features(doc, cues),
+            "titles": {id(c): features_of_title(c.title, cues) for c in cands}}
+
+
+def judge_candidates(cands: list[Candidate], doc: Document,
+                     model: Model | None = None) -> list[tuple[Candidate, float, tuple[str, ...]]]:
+    """The candidates the model accepts, with its probability and an evidence trace."""
+    model = model or load_model()
+    if model is None:
+        return [(c, 1.0, (f"rule: {c.verdict}",)) for c in cands if c.verdict == "practice"]
+    cues = load_cues()
+    context = article_context(cands, doc, cues)
+    out = []
+    for c in cands:
+        feats = candidate_features(c, cands, doc, cues, context)
+        p = model.probability(feats)
+        if p >= model.threshold:
+            top = sorted(feats, key=lambda k: -abs(model.weights.get(k, 0.0) * feats[k]))[:3]
+            why = (f"rule: {c.verdict}",) + tuple(f"{k}: {model.weights.get(k, 0.0) * feats[k]:+.2f}" for k in top)
+            out.append((c, round(p, 3), why))
+    return out
+
+
+# --- training -----------------------------------------------------------------------------
+
+def _norm_for_dice(s: str) -> str:
+    s = "".join(unicodedata.normalize("NFKC", s).split())
+    return "".join(ch for ch in s if unicodedata.category(ch)[0] not in "PS")
+
+
+def dice(a: str, b: str) -> float:
+    """Character-bigram Dice of two titles, punctuation and spaces left out (as the scorer)."""
+    a, b = _norm_for_dice(a), _norm_for_dice(b)
+    if not a or not b:
+        return 0.0
+    ga = Counter(a[i:i + 2] for i in range(len(a) - 1)) or Counter([a])
+    gb = Counter(b[i:i + 2] for i in range(len(b) - 1)) or Counter([b])
+    return 2.0 * sum((ga & gb).values()) / (sum(ga.values()) + sum(gb.values()))
+
+
+def match(gold: list[str], pred: list[str]) -> list[tuple[int, int]]:
+    """Greedy one-to-one matching at Dice >= 0.5, best pairs first (the scorer's rule)."""
+    pairs = sorted((-d, gi, pi) for gi, g in enumerate(gold) for pi, p in enumerate(pred)
+                   if (d := dice(g, p)) >= MATCH_DICE)
+    used_g, used_p, out = set(), set(), []
+    for _, gi, pi in pairs:
+        if gi not in used_g and pi not in used_p:
+            used_g.add(gi)
+            used_p.add(pi)
+            out.append((gi, pi))
+    return out
+
+
+@dataclass
+class Example:
+    """One annotated article's candidates, their features and labels."""
+
+    set_name: str
+    article_id: str
+    gold: list[str]
+    titles: list[str]
+    feats: list[dict[str, float]]
+    labels: list[int]
+
+
+def examples_of(set_name: str, article_id: str, doc: Document, gold: list[str]) -> Example:
+    from extract.practices import practice_candidates
+
+    cands = practice_candidates(doc)
+    cues = load_cues()
+    context = article_context(cands, doc, cues)
+    titles = [c.title for c in cands]
+    positive = {pi for _, pi in match(gold, titles)}
+    return Example(set_name, article_id, gold, titles,
+                   [candidate_features(c, cands, doc, cues, context) for c in cands],
+                   [int(i in positive) for i in range(len(cands))])
+
+
+def gold_articles(shared: Path, annotations: Path):
+    """(set name, gold line, Article) of every open gold set; the closed test set never."""
+    from corpus.clean import article_from_text
+    from corpus.gold import read_gold, read_refs
+    from corpus.read import read_source
+
+    corpus = shared / "corpus"
+    closed_ids = set()
+    closed = annotations / "unlabeled2-test-ids.txt"
+    if closed.exists():
+        closed_ids = set(closed.read_text(encoding="utf-8").split())
+    sets = [("seeds", corpus / "seeds", None), ("dev", corpus / "dev", None),
+            ("unlabeled", corpus / "unlabeled", annotations / "unlabeled.jsonl"),
+            ("unlabeled2-train", corpus / "unlabeled2", annotations / "unlabeled2-train.jsonl")]
+    for name, texts, refs in sets:
+        if refs is None:
+            if not (texts / "gold.jsonl").exists():
+                continue
+            lines = [line for line, _ in read_gold(texts)]
+        else:
+            if not refs.exists():
+                continue
+            lines = list(read_refs(refs, texts))
+        urls = {}
+        if (texts / "urls.tsv").exists():
+            for row in (texts / "urls.tsv").read_text(encoding="utf-8").splitlines():
+                if "\t" in row:
+                    key, url = row.split("\t", 1)
+                    urls[key] = url
+        for line in lines:
+            if line["id"] in closed_ids:
+                continue
+            source = read_source(str(texts / f"{line['id']}.txt"))
+            yield name, line, article_from_text(source.id, source.text, url=urls.get(source.id))
+
+
+def load_examples(shared: Path, annotations: Path) -> list[Example]:
+    from extract.document import build_document
+
+    return [examples_of(name, line["id"], build_document(article), [p["title"] for p in line["practices"] or []])
+            for name, line, article in gold_articles(shared, annotations)]
+
+
+def _vectorise(examples: list[Example], vocab: dict[str, int] | None = None):
+    import numpy as np
+
+    if vocab is None:
+        vocab = {}
+        for ex in examples:
+            for feats in ex.feats:
+                for k in feats:
+                    vocab.setdefault(k, len(vocab))
+    rows = [feats for ex in examples for feats in ex.feats]
+    x = np.zeros((len(rows), len(vocab)))
+    for i, feats in enumerate(rows):
+        for k, v in feats.items():
+            if k in vocab:
+                x[i, vocab[k]] = v
+    y = np.array([label for ex in examples for label in ex.labels])
+    return x, y, vocab
+
+
+def fit(examples: list[Example], c: float):
+    from sklearn.linear_model import LogisticRegression
+
+    x, y, vocab = _vectorise(examples)
+    clf = LogisticRegression(C=c, max_iter=2000)
+    clf.fit(x, y)
+    weights = {k: float(clf.coef_[0][i]) for k, i in vocab.items()}
+    return weights, float(clf.intercept_[0])
+
+
+def probabilities(examples: list[Example], weights: dict[str, float], bias: float) -> list[list[float]]:
+    model = Model(weights, bias, 0.5)
+    return [[model.probability(f) for f in ex.feats] for ex in examples]
+
+
+def f1_at(examples: list[Example], probs: list[list[float]], threshold: float) -> dict[str, tuple]:
+    """Practice F1 per set (and ``all``) when candidates at or above ``threshold`` are kept."""
+    totals: dict[str, list[int]] = {}
+    for ex, ps in zip(examples, probs):
+        pred = [t for t, p in zip(ex.titles, ps) if p >= threshold]
+        tp = len(match(ex.gold, pred))
+        for key in (ex.set_name, "all"):
+            t = totals.setdefault(key, [0, 0, 0])
+            t[0] += tp
+            t[1] += len(pred)
+            t[2] += len(ex.gold)
+    out = {}
+    for key, (tp, npred, ngold) in totals.items():
+        p, r = tp / max(npred, 1), tp / max(ngold, 1)
+        out[key] = (round(2 * p * r / max(p + r, 1e-9), 3), tp, npred, ngold)
+    return out
+
+
+def cross_validate(examples: list[Example], c: float, folds: int = 5, seed: int = 13) -> list[list[float]]:
+    """Out-of-fold probabilities, folds grouped by article (no article in its own training)."""
+    import random
+
+    order = list(range(len(examples)))
+    random.Random(seed).shuffle(order)
+    probs: list[list[float]] = [[] for _ in examples]
+    for k in range(folds):
+        test = set(order[k::folds])
+        weights, bias = fit([ex for i, ex in enumerate(examples) if i not in test], c)
+        for i in test:
+            probs[i] = probabilities([examples[i]], weights, bias)[0]
+    return probs
+
+
+def best_threshold(examples: list[Example], probs: list[list[float]]) -> float:
+    grid = [i / 100 for i in range(20, 81, 2)]
+    return max(grid, key=lambda t: (f1_at(examples, probs, t)["all"][0], -abs(t - 0.5)))
+
+
+C = 0.5
+
+
+def train(shared: Path, annotations: Path, out: Path = MODEL_PATH, c: float = C) -> dict:
+    """Fit the model on every open gold set, pick the threshold by grouped cross-validation,
+    write ``out`` (JSON) and return a report (cross-validated F1 per set, sizes, time)."""
+    started = time.perf_counter()
+    examples = load_examples(shared, annotations)
+    probs = cross_validate(examples, c)
+    threshold = best_threshold(examples, probs)
+    cv = f1_at(examples, probs, threshold)
+    rules = f1_at(examples, [[1.0 if "verdict=practice" in f else 0.0 for f in ex.feats] for ex in examples], 0.5)
+    # The unseen-set check: train without unlabeled2-train, score it.
+    held = "unlabeled2-train"
+    heldout = None
+    if any(ex.set_name == held for ex in examples):
+        w, b = fit([ex for ex in examples if ex.set_name != held], c)
+        test = [ex for ex in examples if ex.set_name == held]
+        heldout = f1_at(test, probabilities(test, w, b), threshold)[held]
+    weights, bias = fit(examples, c)
+    weights = {k: round(v, 4) for k, v in sorted(weights.items()) if abs(v) >= 1e-4}
+    model = {"about": "practice candidate model, see extract/practice_model.py; trained by "
+                      "python scripts/train_practices.py", "C": c, "bias": round(bias, 4),
+             "threshold": threshold, "weights": weights,
+             "trained_on": dict(Counter(ex.set_name for ex in examples))}
+    out.write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    load_model.cache_clear()
+    return {"cv": cv, "rules": rules, "heldout_unlabeled2_train": heldout, "threshold": threshold,
+            "candidates": sum(len(ex.labels) for ex in examples),
+            "positives": sum(sum(ex.labels) for ex in examples), "features": len(weights),
+            "bytes": out.stat().st_size, "seconds": round(time.perf_counter() - started, 1)}
