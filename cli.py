@@ -93,9 +93,17 @@ def filter_options(fn):
     return fn
 
 
+def _closed_at_exit(db):
+    """Close the database when the command ends: the WAL is checkpointed into the file."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(db.close)
+    return db
+
+
 def open_for_writing(db_path: str):
     try:
-        return wrmine.open_db(db_path)
+        return _closed_at_exit(wrmine.open_db(db_path))
     except store.StoreError as exc:
         raise Failed(str(exc)) from None
 
@@ -104,7 +112,7 @@ def open_for_reading(db_path: str):
     if not os.path.exists(db_path):
         raise Usage(f"{db_path}: no such database (create one with `wrmine ingest FILES --db {db_path}`)")
     try:
-        return wrmine.open_existing(db_path)
+        return _closed_at_exit(wrmine.open_existing(db_path))
     except store.StoreError as exc:
         raise Failed(str(exc)) from None
 
@@ -225,8 +233,23 @@ def report_ingest(result: wrmine.IngestResult, elapsed: float, db_path: str) -> 
 @backend_option
 @click.option("--strict", is_flag=True, help="Stop at the first input that is skipped, and exit 1.")
 @click.option("--force", is_flag=True, help="Analyse inputs again even when their bytes are unchanged.")
-def ingest(paths, db_path, urls_paths, backend_name, strict, force):
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes that analyse the inputs (default: the number of cores); one writer stores "
+                   "the results in input order, so the database is the same for any number.")
+@click.option("--engine", type=click.Choice(("local", "dask")), default="local", show_default=True,
+              help="local: a process pool on this machine. dask: the workers of a Dask cluster "
+                   "(pip install 'wrmine[dask]'; needs --scheduler).")
+@click.option("--scheduler", help="Dask scheduler address for --engine dask, e.g. tcp://10.0.0.5:8786.")
+def ingest(paths, db_path, urls_paths, backend_name, strict, force, workers, engine, scheduler):
     """Ingest article files (.txt, .html/.htm, .warc/.warc.gz) and directories (recursively)."""
+    if engine == "dask" and not scheduler:
+        raise Usage("--engine dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
+    if scheduler and engine != "dask":
+        raise Usage("--scheduler is for --engine dask")
+    if workers is None:
+        from corpus.parallel import default_workers
+
+        workers = default_workers()
     urls = read_urls(urls_paths)
     backend = open_backend(backend_name)
     missing = [p for p in paths if not os.path.exists(p)]
@@ -238,7 +261,10 @@ def ingest(paths, db_path, urls_paths, backend_name, strict, force):
             with click.progressbar(files, label="ingesting", file=sys.stderr) as bar:
                 yield from bar
     try:
-        result = wrmine.ingest(db, paths, urls, backend=backend, strict=strict, force=force, progress=progress)
+        result = wrmine.ingest(db, paths, urls, backend=backend, strict=strict, force=force, progress=progress,
+                               workers=workers, engine=engine, scheduler=scheduler)
+    except wrmine.UsageError as exc:
+        raise Usage(str(exc)) from None
     except wrmine.StopBatch as exc:
         raise Failed(f"stopped (--strict): {exc}") from None
     except store.StoreError as exc:
@@ -415,6 +441,8 @@ def explain(article_id, db_path):
         raise Failed(f"no article {article_id!r} in {db_path}")
     place = " ".join(filter(None, (info["province"], info["city"], info["county"], info["town"]))) or "(none)"
     click.echo(f"{article_id}  {info['title'] or '(no title)'}  [title from: {info['title_origin'] or '-'}]")
+    for line in info["meta_evidence"]:
+        click.echo(f"    {line}")
     conf = info["region_confidence"]
     click.echo(f"region: {place}" + (f"  confidence {conf:.2f}" if conf is not None else ""))
     for line in info["region_evidence"]:
@@ -502,6 +530,9 @@ def demo(db_path, via_crawl):
         urls_file = SAMPLES_DIR / "urls.tsv"
         result = wrmine.ingest(db, [str(SAMPLES_DIR)], read_urls([str(urls_file)] if urls_file.exists() else []))
         click.echo(f"Sample articles into {db_path}: {result.summary()}.\n")
+        if not result.stored and not result.unchanged:
+            raise Failed("no sample article could be stored: "
+                         + "; ".join(f"{k}: {r}" for k, _, r in (result.failed + result.skipped)[:3]))
     for row in store.export_rows(db, "articles"):
         place = "".join(filter(None, (row["province"], row["city"], row["county"], row["town"]))) or "?"
         n = db.execute("SELECT COUNT(*) FROM facts WHERE article_id = ?", [row["id"]]).fetchone()[0]
@@ -518,6 +549,62 @@ def demo(db_path, via_crawl):
     click.echo(f"    wrmine facts --metric teams --db {db_path}")
     click.echo(f"    wrmine practices --region 长沙 --db {db_path}")
     click.echo(f"    wrmine explain {next(iter(store.export_rows(db, 'articles')), {}).get('id', 'ID')} --db {db_path}")
+
+
+def _desk(module: str):
+    try:
+        return importlib.import_module(f"desk.{module}")
+    except ImportError as exc:
+        raise Failed(f"the desk needs its extra: pip install 'wrmine[desk]' ({exc})") from None
+
+
+@cli.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but 127.0.0.1 shows the desk to your network.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--immutable", is_flag=True, help="The file never changes while served (faster; no live ingest).")
+def serve(db_path, host, port, immutable):
+    """The desk: search, articles with highlighted figures, practices and comparisons in the
+    browser (Datasette), read-only."""
+    app = _desk("app")
+    open_for_reading(db_path)      # the same refusals as every read command
+    click.echo(f"wrmine desk on http://{host}:{port}/  (database {db_path}, read-only; Ctrl-C stops)", err=True)
+    try:
+        app.serve(db_path, host=host, port=port, immutable=immutable)
+    except store.StoreError as exc:
+        raise Failed(str(exc)) from None
+
+
+@cli.command()
+@db_option
+@click.option("--query", help="Only articles matching this full-text query (AND/OR/NOT, \"phrases\").")
+@filter_options
+@click.option("--ids", help="Only these article ids (comma-separated).")
+@click.option("-o", "--output", "out_path", required=True, type=click.Path(dir_okay=False),
+              help="File to write; its suffix picks the format unless --format is given.")
+@click.option("--format", "fmt", type=click.Choice(["docx", "xlsx", "md", "html", "csv"]),
+              help="docx (Word), xlsx (Excel), md, html or csv.")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(min=1), help="Most articles.")
+def dossier(db_path, query, region, year, theme, metric, outlet, ids, out_path, fmt, limit):
+    """A document for editors: one section per matching article (title, outlet, date, place, key
+    figures, practices, excerpt, source URL) after a summary table."""
+    from corpus.query import QueryError
+
+    dossier_module = _desk("dossier")
+    db = open_for_reading(db_path)
+    filters = {"query": query, "region": region, "year": year, "theme": theme, "metric": metric,
+               "source": outlet, "ids": ids}
+    try:
+        n = dossier_module.write_dossier(db, out_path, fmt=fmt, limit=limit,
+                                         **{k: v for k, v in filters.items() if v})
+    except QueryError as exc:
+        raise Usage(f"cannot read the query {query!r}: {exc}") from None
+    except ValueError as exc:
+        raise Usage(str(exc)) from None
+    click.echo(f"{n} article(s) -> {out_path}", err=True)
+    if not n:
+        raise Failed("no article matches these filters: nothing to put in a dossier")
 
 
 BENCHMARKS_DIR = Path(__file__).parent / "benchmarks"
@@ -620,8 +707,11 @@ def train_themes_command(corpus_dir, labels_path, relabel, exclude_files, annota
     """Rebuild the theme model from labelled units of a corpus folder (offline, reproducible)."""
     from classify import themes, train
 
-    labels = Path(labels_path) if labels_path else train.LABELS_PATH
     out = Path(out_path) if out_path else themes.MODEL_PATH
+    labels = Path(labels_path) if labels_path else train.LABELS_PATH
+    if relabel and not labels_path and out_path:
+        # A model written elsewhere never rewrites the shipped labels: its labels go beside it.
+        labels = out.with_name(out.name.split(".")[0] + ".labels.jsonl")
     start = time.perf_counter()
     try:
         model, n = train.train_themes(corpus_dir, labels, relabel=relabel,

@@ -21,12 +21,13 @@ The stages, one way (each layer imports only the ones above it in this list):
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import logging
 import os
+import sqlite3
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from corpus import store
 from corpus.article import Article
@@ -202,57 +203,139 @@ def ingest_source(db, source: Source, key: str, url: str | None = None, backend=
     if previous == digest and not force:
         return "unchanged"
     article, analysis = analyse_source(source, url, backend)
-    duplicate_of = store.find_duplicate(db, article)
-    store.save_article(db, article, analysis, path=key, duplicate_of=duplicate_of, source_hash=digest)
+    return _store_analysed(db, article, analysis, key, digest, previous)
+
+
+def _store_analysed(db, article, analysis, key: str, digest: str, previous: str | None,
+                    keys: tuple[str, ...] | None = None) -> str:
+    duplicate_of = store.find_duplicate(db, article, keys=keys)
+    store.save_article(db, article, analysis, path=key, duplicate_of=duplicate_of, source_hash=digest, keys=keys)
     if duplicate_of:
         return "repost"
     return "changed" if previous else "new"
 
 
+def _analyse_task(source: Source, url: str | None):
+    """The unit of work of a worker (a pool process, a Dask worker): pure, no database."""
+    from corpus.parallel import worker_state
+
+    from corpus.reposts import band_keys
+
+    article, analysis = analyse_source(source, url, worker_state("backend"))
+    # The repost band keys too (MinHash of every shingle): computed here, in parallel, they
+    # are not the single writer's work.
+    return article, analysis, band_keys(article.simplified)
+
+
+# Commit the open batch every so many stored articles, or every so many seconds: a commit per
+# article cost more than storing it; a crash (even kill -9) loses at most the open batch, and
+# never half an article (each article is written in its own savepoint).
+COMMIT_EVERY = 500
+COMMIT_SECONDS = 2.0
+
+
+@dataclass
+class _Pending:
+    """An input that needs the analysis: what the writer needs to store its result."""
+
+    key: str
+    digest: str
+    previous: str | None
+
+
 def ingest(db, paths: Iterable[str], urls: dict[str, str] | None = None, backend=None,
            strict: bool = False, force: bool = False,
-           progress: Callable[[Iterable[str]], Iterable[str]] | None = None) -> IngestResult:
+           progress: Callable[[Iterable[str]], Iterable[str]] | None = None,
+           workers: int = 1, engine: str = "local", scheduler=None) -> IngestResult:
     """Ingest files and folders (``.txt``, ``.html``, ``.warc``) into ``db``.
 
     A file that cannot be read, and an input a stage declines, is recorded in ``skips`` with
     its reason and the batch goes on (``strict``: it stops at the first one). An input whose
     bytes are unchanged since it was stored is not analysed again (``force``: it is).
+
+    ``workers`` processes analyse the inputs (``engine="dask"``: the workers of the Dask
+    cluster whose scheduler is at ``scheduler``); this process alone stores the results, in
+    input order, so the database is the same whatever the number of workers.
     """
+    from corpus.parallel import Done, Task, ordered_map
+
+    if engine == "dask" and backend is not None:
+        raise UsageError("--backend hanlp runs with the local engine only (its model is not sent to Dask workers)")
     urls = urls or {}
     result = IngestResult()
     files = list(iter_inputs(list(paths)))
-    for path in (progress(files) if progress else files):
-        fallback_key = os.path.abspath(path)
-        try:
-            for source in iter_sources(path):
-                key = source.url or fallback_key
-                try:
-                    outcome = ingest_source(db, source, key, urls.get(source.id), backend, force)
-                except (store.StoreError, sqlite3.OperationalError):
-                    raise    # the database itself failed (full, locked, corrupt): stop the batch
-                except Exception as exc:  # noqa: BLE001 - one bad input never stops a batch
-                    stage, reason = skip_reason(exc)
-                    store.record_skip(db, stage, key, reason)
-                    (result.failed if stage == "internal" else result.skipped).append((key, stage, reason))
-                    if strict:
-                        raise StopBatch(f"{key}: {reason}") from None
-                    continue
-                store.clear_skip(db, key)
-                if outcome == "repost":
-                    result.reposts += 1
-                    outcome = "new"
-                setattr(result, outcome, getattr(result, outcome) + 1)
-        except (StopBatch, store.StoreError, sqlite3.OperationalError):
-            raise
-        except Exception as exc:  # noqa: BLE001 - an unreadable file never stops a batch
-            stage, reason = skip_reason(exc)
-            store.record_skip(db, stage, fallback_key, reason)
+    inflight: dict[str, str] = {}    # ids sent to be analysed, not yet stored -> their key
+
+    def record_problem(key: str, exc: BaseException, file_level: bool, path: str) -> None:
+        stage, reason = skip_reason(exc)
+        store.record_skip(db, stage, key, reason)
+        if file_level:
             # Declined for its own content (empty, binary): skipped. Missing, unreadable, or a
             # bug: the job was not done for it.
             declined = isinstance(exc, Declined) and os.access(path, os.R_OK) and os.path.isfile(path)
             (result.skipped if declined else result.failed).append((path, stage, reason))
-            if strict:
-                raise StopBatch(f"{path}: {reason}") from None
+        else:
+            (result.failed if stage == "internal" else result.skipped).append((key, stage, reason))
+        if strict:
+            raise StopBatch(f"{path if file_level else key}: {reason}") from None
+
+    def count(outcome: str, key: str) -> None:
+        store.clear_skip(db, key)
+        if outcome == "repost":
+            result.reposts += 1
+            outcome = "new"
+        setattr(result, outcome, getattr(result, outcome) + 1)
+
+    def tasks():
+        """The inputs in order: a Task for each one to analyse, a tuple for the others."""
+        for path in (progress(files) if progress else files):
+            fallback_key = os.path.abspath(path)
+            try:
+                for source in iter_sources(path):
+                    key = source.url or fallback_key
+                    digest = source_hash(source)
+                    holder = inflight.get(source.id)
+                    if holder is not None and holder != key:
+                        source = replace(source, id=f"{source.id}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:8]}")
+                    else:
+                        source = store.unique_source_id(db, source, key)
+                    previous = store.stored_hash(db, source.id)
+                    if previous == digest and not force:
+                        yield ("unchanged", key)
+                        continue
+                    inflight[source.id] = key
+                    yield Task((source, urls.get(source.id)), _Pending(key, digest, previous))
+            except Exception as exc:  # noqa: BLE001 - an unreadable file never stops a batch
+                yield ("file", fallback_key, exc, path)
+
+    done_since, last_commit = 0, time.monotonic()
+    with store.batch(db):
+        for item in ordered_map(_analyse_task, tasks(), workers=workers, engine=engine,
+                                scheduler=scheduler, state={"backend": backend}):
+            if isinstance(item, Done):
+                pending = item.task.tag
+                inflight.pop(item.task.args[0].id, None)
+                try:
+                    if item.error is not None:
+                        raise item.error
+                    article, analysis, keys = item.value
+                    outcome = _store_analysed(db, article, analysis, pending.key, pending.digest,
+                                              pending.previous, keys)
+                except (store.StoreError, sqlite3.OperationalError):
+                    raise    # the database itself failed (full, locked, corrupt): stop the batch
+                except Exception as exc:  # noqa: BLE001 - one bad input never stops a batch
+                    record_problem(pending.key, exc, False, pending.key)
+                    continue
+                count(outcome, pending.key)
+                done_since += 1
+            elif item[0] == "unchanged":
+                count("unchanged", item[1])
+            else:
+                _, key, exc, path = item
+                record_problem(key, exc, True, path)
+            if done_since >= COMMIT_EVERY or time.monotonic() - last_commit > COMMIT_SECONDS:
+                store.commit(db)
+                done_since, last_commit = 0, time.monotonic()
     return result
 
 

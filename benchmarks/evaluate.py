@@ -139,12 +139,12 @@ def run(names: list[str], diff: bool = False) -> dict[str, dict[str, float]]:
 def table(results: dict[str, dict[str, float]]) -> str:
     """Sets side by side, one row per figure."""
     names = list(results)
-    head = f"{'figure':<14}" + "".join(f"{n + ' (' + str(results[n]['articles']) + ')':>22}" for n in names)
+    head = f"{'figure':<14}" + "".join(f"{n + ' (' + str(results[n]['articles']) + ')':>24}" for n in names)
     rows = [head]
     for row in ROWS:
         if any(row in results[n] for n in names):
             rows.append(f"{row:<14}" + "".join(
-                f"{results[n][row]:>22.3f}" if row in results[n] else f"{'-':>22}" for n in names))
+                f"{results[n][row]:>24.3f}" if row in results[n] else f"{'-':>24}" for n in names))
     return "\n".join(rows)
 
 

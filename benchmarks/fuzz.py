@@ -20,6 +20,11 @@ Strings never hold lone surrogates: every reader decodes bytes with replacement,
 input can. Deterministic for a given ``--seed``.
 
     python benchmarks/fuzz.py [--n 10000] [--seed 1] [--target all] [--slow 1.0] [--save DIR]
+    python benchmarks/fuzz.py --atheris -- -runs=20000 -timeout=1 /tmp/fuzz-corpus benchmarks/fuzz_seeds
+
+The second form hands the same targets to atheris (coverage-guided libFuzzer; ``pip install
+atheris``): the first byte of each input picks the target. libFuzzer adds the inputs it finds to
+the first folder given, so give it a scratch folder before the seeds.
 
 Prints counts per target, the crashes (first line of each distinct one), the slowest input per
 target, and exits 1 when there was a crash or a hang. ``--save`` writes the failing inputs.
@@ -29,6 +34,7 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -236,12 +242,13 @@ def run_target(target: str, data: bytes) -> None:
 
 def fuzz(n: int, seed: int, targets: tuple[str, ...], slow: float, save: Path | None = None,
          log=print) -> dict:
-    """Run ``n`` inputs; returns {"counts", "crashes", "hangs", "slowest"} per target."""
+    """Run ``n`` inputs; returns {"counts", "crashes", "hangs", "slowest", "slowest_small"}."""
     rng = random.Random(seed)
     seeds = load_seeds()
     run_target("predict", seeds[0])     # load models and tables before timing
     counts = {t: 0 for t in targets}
     slowest = {t: (0.0, "") for t in targets}
+    slowest_small = {t: (0.0, "") for t in targets}   # among inputs within BUDGET_BYTES
     crashes: dict[str, tuple[str, str, bytes]] = {}
     hangs: list[tuple[str, float, str, bytes]] = []
     for i in range(n):
@@ -260,6 +267,8 @@ def fuzz(n: int, seed: int, targets: tuple[str, ...], slow: float, save: Path | 
         counts[target] += 1
         if elapsed > slowest[target][0]:
             slowest[target] = (elapsed, f"input {i} ({how}, {len(data)} bytes)")
+        if len(data) <= BUDGET_BYTES and elapsed > slowest_small[target][0]:
+            slowest_small[target] = (elapsed, f"input {i} ({how}, {len(data)} bytes)")
         if elapsed > slow * max(1.0, len(data) / BUDGET_BYTES):
             hangs.append((target, elapsed, how, data))
             log(f"SLOW input {i} {target} ({how}, {len(data)} bytes): {elapsed:.2f} s")
@@ -269,10 +278,38 @@ def fuzz(n: int, seed: int, targets: tuple[str, ...], slow: float, save: Path | 
             (save / f"crash-{j}-{how}.bin").write_bytes(data)
         for j, (target, _, how, data) in enumerate(hangs):
             (save / f"slow-{j}-{target}-{how}.bin").write_bytes(data)
-    return {"counts": counts, "crashes": crashes, "hangs": hangs, "slowest": slowest}
+    return {"counts": counts, "crashes": crashes, "hangs": hangs, "slowest": slowest,
+            "slowest_small": slowest_small}
+
+
+def run_atheris(libfuzzer_args: list[str]) -> None:
+    """Coverage-guided fuzzing of the same targets; a crash stops libFuzzer with the input."""
+    import atheris
+
+    with atheris.instrument_imports():
+        import corpus.clean  # noqa: F401
+        import corpus.html  # noqa: F401
+        import extract.numbers  # noqa: F401
+        import extract.pipeline  # noqa: F401
+
+    def one_input(data: bytes) -> None:
+        if data:
+            run_target(TARGETS[data[0] % len(TARGETS)], data[1:])
+
+    for target in TARGETS:   # load tables and models first: a cold start is not a hang
+        run_target(target, load_seeds()[0])
+    if not any(a.startswith("-artifact_prefix=") for a in libfuzzer_args):
+        # Crashing inputs go to a scratch folder, not into the checkout.
+        libfuzzer_args = [f"-artifact_prefix={tempfile.gettempdir()}/wrmine-fuzz-", *libfuzzer_args]
+    atheris.Setup([sys.argv[0], *libfuzzer_args], one_input)
+    atheris.Fuzz()
 
 
 def main() -> None:
+    if "--atheris" in sys.argv:
+        rest = sys.argv[sys.argv.index("--atheris") + 1:]
+        run_atheris(rest[1:] if rest[:1] == ["--"] else rest)
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000, help="inputs to run (default 10000)")
     parser.add_argument("--seed", type=int, default=1)
@@ -287,7 +324,9 @@ def main() -> None:
     print(f"\nfuzzed {sum(result['counts'].values())} inputs in {total:.0f} s (seed {args.seed})")
     for t in targets:
         secs, which = result["slowest"][t]
-        print(f"  {t:<8} {result['counts'][t]:>6} inputs, slowest {secs:.3f} s ({which})")
+        small, which_small = result["slowest_small"][t]
+        print(f"  {t:<8} {result['counts'][t]:>6} inputs, slowest {secs:.3f} s ({which}); "
+              f"within {BUDGET_BYTES // 1000} KB {small:.3f} s ({which_small})")
     print(f"crashes: {len(result['crashes'])} distinct; inputs over {args.slow:g} s "
           f"(per {BUDGET_BYTES // 1000} KB): {len(result['hangs'])}")
     for key, (how, message, _) in result["crashes"].items():

@@ -1,4 +1,4 @@
-"""Data for the HTML extractor (corpus/html.py): tags, edge markers and metadata patterns.
+"""Data for the HTML extractor (corpus/html.py): tags and edge markers (metadata: ``corpus.meta``).
 
 The marker lists live in ``corpus/data/html_markers.tsv`` (line patterns) and
 ``corpus/data/html_attr_words.tsv`` (class/id words), read by ``marker_list``; no other logic
@@ -44,10 +44,18 @@ def marker_list(kind: str, table: str = LINE_TABLE) -> tuple[str, ...]:
         raise KeyError(f"no {kind!r} rows in {table}; kinds: {', '.join(_load_table(table))}") from None
 
 
+def _lower_words(kind: str) -> tuple[str, ...]:
+    """Class/id words of one kind, lower-cased: values are lower-cased before matching,
+    since ``re.I`` makes these unanchored searches six times slower. (The words hold no
+    upper-case escapes such as \\S, which lower-casing would change.)"""
+    return tuple(w.lower() for w in marker_list(kind, ATTR_TABLE))
+
+
 def _attr_regex(words: tuple[str, ...]) -> re.Pattern:
-    """A class/id value matches when one of its tokens is, starts or ends with one of ``words``."""
+    """A class/id value (lower-cased) matches when one of its tokens is, starts or ends with
+    one of ``words``."""
     alt = "|".join(words)
-    return re.compile(r"(?:^|\s)(?:" + alt + r")(?:[_-]\S*)?(?=\s|$)|[_-](?:" + alt + r")(?=\s|$)", re.I)
+    return re.compile(r"(?:^|\s)(?:" + alt + r")(?:[_-]\S*)?(?=\s|$)|[_-](?:" + alt + r")(?=\s|$)")
 
 
 # Elements whose text is never article text.
@@ -65,15 +73,17 @@ BLOCK_TAGS = frozenset({
 })
 HEADING_TAGS = frozenset({"h1", "h2", "h3"})
 # Page regions named for what they are: their text is chrome however prose-like it reads.
-CHROME_WORDS = marker_list("chrome", ATTR_TABLE)
+CHROME_WORDS = _lower_words("chrome")
 # A class/id value names chrome when one of its tokens is, starts or ends with a chrome word.
 RE_CHROME_ATTR = _attr_regex(CHROME_WORDS)
 # Comment and reply areas (WordPress ``comments-area``, ``replyList``, ``SOHUCS``): skipped whole,
 # however long their prose; a comment can read like an article of its own.
-RE_COMMENT_ATTR = _attr_regex(marker_list("comment", ATTR_TABLE))
+RE_COMMENT_ATTR = _attr_regex(_lower_words("comment"))
+# Any of the words above anywhere in a value: most values have none and need no other test.
+RE_ANY_ATTR_WORD = re.compile("|".join(_lower_words("chrome") + _lower_words("comment") + _lower_words("caption")))
 # The page's outer elements: a class on them describes the page, not a region.
 NEVER_CHROME_TAGS = frozenset({"html", "body", "main", "article"})
-RE_CAPTION_ATTR = re.compile("|".join(marker_list("caption", ATTR_TABLE)), re.I)
+RE_CAPTION_ATTR = re.compile("|".join(_lower_words("caption")))
 RE_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # A hidden element holding at least this share of the page's Chinese characters is the
 # article hidden until a script reveals it (WeChat's #js_content ships with
@@ -93,7 +103,9 @@ RE_END = re.compile(r"^[\s【\[（(<《|·]*(?:" + "|".join(END_MARKERS) + ")", 
 RE_RELATED = re.compile(r"^[\s【\[（(<《|·]*(?:" + "|".join(RELATED_MARKERS) + ")", re.I)
 STOP_MAX_CHARS = 60
 # Footer lines are long (address, ICP number, phone) but say what they are anywhere.
-RE_FOOTER = re.compile("|".join(marker_list("footer")), re.I)
+# Matched against the lower-cased line (an unanchored ``re.I`` search is three times slower);
+# the footer rows are plain words.
+RE_FOOTER = re.compile("|".join(p.lower() for p in marker_list("footer")))
 FOOTER_MAX_CHARS = 300
 # Sign-offs anywhere in a short line: 供稿, 摄影/张艳, 编辑/苏芳, 责编, 审核：.
 RE_SIGNOFF = re.compile("|".join(marker_list("signoff")))
@@ -109,6 +121,10 @@ NUMBERED_HEADING_MAX_CHARS = 40
 RE_META = re.compile(r"^[\s【\[（(\-—|·]*(?:" + "|".join(META_MARKERS) + ")", re.I)
 META_MAX_CHARS = 80
 
+# A labelled sign-off at the very end of the last paragraph (……。（责任编辑：王芳）): cut off.
+# A bare byline (（记者 张三）) is part of the paragraph and stays.
+RE_TAIL_SIGNOFF = re.compile("|".join(marker_list("tail_signoff")))
+
 # Image captions: the gold keeps none of them.
 RE_CAPTION = re.compile(r"^[\s（(]*(?:" + "|".join(marker_list("caption")) + ")")
 # What makes a short line after an image a caption rather than a subheading.
@@ -116,30 +132,16 @@ RE_CAPTION_HINT = re.compile("|".join(marker_list("caption_hint")))
 
 # Comment and forum post blocks: a short line that is one of these buttons, a time stamp or a
 # floor number marks a block as one reader's comment.
-RE_COMMENT_ACTION = re.compile(r"^[\s\[【(（]*(?:" + "|".join(marker_list("comment_action")) + r")[\s\]】)）\d(（:：]*$", re.I)
+RE_COMMENT_ACTION = re.compile(
+    r"^[\s\[【(（]*(?:" + "|".join(marker_list("comment_action")) + r")[\s\]】)）\d(（:：]*$", re.I)
 COMMENT_ACTION_MAX_CHARS = 10
 RE_COMMENT_ACTION_WORD = re.compile("|".join(marker_list("comment_action")), re.I)
 RE_COMMENT_TIME = re.compile("|".join(marker_list("comment_time")))
+# A time stamp that is a whole line of its own (``fullmatch`` after stripping).
+RE_COMMENT_STAMP = re.compile("|".join(marker_list("comment_stamp")))
 RE_FORUM_FIRST = re.compile("|".join(marker_list("forum_first")))
 # Teasers on list and front pages end with a link to the full text.
 RE_READ_MORE = re.compile(r"^[\s\[【(（>»]*(?:" + "|".join(marker_list("read_more")) + ")", re.I)
 
-# Metadata values (dates are read with ``corpus.boilerplate.RE_FULL_DATE``).
-RE_DATE_LABEL = re.compile(r"(?:发布|发表|更新|成文)?(?:时间|日期)[:：]?\s*")
-RE_SOURCE = re.compile(
-    r"(?:信息|稿件|文章|新闻)?来源[:：]\s*([^\s|｜:：]{2,30}?)(?=\s|$|[|｜]|作者|编辑|时间|发布|日期|浏览|点击|字号|【)"
-)
-RE_AUTHOR = re.compile(
-    r"(?:作者|记者|撰稿|撰文|文)[:：/／\s]\s*([\u4e00-\u9fff·]{2,4}(?:[\s、，,]+[\u4e00-\u9fff·]{2,4}){0,3})"
-)
-# Separators between an article title and the site name in <title>.
-RE_TITLE_SEPARATOR = re.compile(r"\s*(?:[_|｜]|\s-\s|\s—\s|——|--|-{1}(?=[^\d])|－)\s*")
-# <meta> names and properties that carry the publication date, source and author.
-DATE_META = (
-    "article:published_time", "pubdate", "publishdate", "publish_date", "published_time",
-    "og:release_date", "datepublished", "dc.date", "dc.date.issued", "firstpublishedtime",
-    "publishtime", "date", "releasedate", "sp.time",
-)
-SOURCE_META = ("contentsource", "source", "og:site_name", "sitename")
-AUTHOR_META = ("author", "article:author", "dc.creator", "byline")
-TITLE_META = ("og:title", "articletitle", "title", "twitter:title", "headline")
+# Metadata (title, date, source, author <meta> names, labels, separators) is read by
+# ``corpus.meta``, for HTML and scraped text alike; its tables are corpus/data/meta_*.tsv.

@@ -172,7 +172,9 @@ def _is_trailing_signoff(line: Line) -> bool:
 
 def _pick_title(header: list[Line]) -> Line | None:
     """The headline: the value of a disclosure table's 标题 row; else the last title-shaped
-    line before the first date/source line, else the last title-shaped header line."""
+    line before the first date/source line, else the last title-shaped header line. A line
+    dropped for the markup a converter left in it (<div>标题</div>) counts without its tags."""
+    header = [_without_markup(ln) or ln for ln in header]
     for ln in header:
         m = meta.RE_TITLE_ROW.match(ln.text) if ln.kind == "text" else None
         if m and meta.is_headline_line(m.group("value")):
@@ -190,6 +192,16 @@ def _pick_title(header: list[Line]) -> Line | None:
             if ln.kind == "text" and meta.is_headline_line(ln.text):
                 return ln
     return next(filter(None, map(_title_before_spam, header)), None)
+
+
+def _without_markup(line: Line) -> Line | None:
+    """A header line dropped for its tags, as the headline-shaped text inside them, or None."""
+    if line.kind != "drop" or not meta.RE_MARKUP.search(line.text):
+        return None
+    text = meta.strip_markup(line.text)
+    if not meta.is_headline_line(text):
+        return None
+    return replace(line, text=text, plain=simplify(text), kind="text")
 
 
 # An SEO title line: headline, separator, then the (spam) site name.
@@ -359,8 +371,12 @@ def article_from_text(id: str, text: str, url: str | None = None) -> Article:
 # The first lines of a text, where a headline printed twice and a date line below an early
 # body start are looked for.
 TOP_LINES = 15
+# Below a long header the headline model still sees the first body lines (a headline with a
+# ？ may open the body), within a bound for pages whose header is a whole menu.
 TOP_BODY_LINES = 3
 TOP_MAX_LINES = 60
+# A body line this long with a sentence end is a real paragraph: date lines under it are the
+# text's own, not the article's date.
 UPPER_PARAGRAPH_MIN_CHARS = 40
 
 

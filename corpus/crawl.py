@@ -1,5 +1,5 @@
 """The crawler: start URLs (list pages 栏目页, sitemaps, RSS/Atom feeds) → article pages handed
-to a callback, with a resumable fetch log in the store.
+to a callback, with a resumable fetch log (``corpus/crawl_queue.py``).
 
 ``crawl(db, seeds, on_article, settings, sites, max_pages, max_depth) -> CrawlStats``
 
@@ -10,13 +10,16 @@ to a callback, with a resumable fetch log in the store.
    ``follow_hosts`` of a site's config) and to ``max_depth`` hops.
 3. Scheduling: one request at a time per host, ``delay`` seconds apart (robots.txt Crawl-delay
    wins when larger); hosts take turns, so a slow host does not hold up the others.
-4. Each URL: robots.txt (cached per host) → fetch → by kind:
+4. Each URL: per-host page cap → robots.txt (cached per host; a host that does not answer at
+   all is recorded as unreachable, not as disallowed) → fetch (``corpus/fetch.py``: every cap
+   on size, time, redirects and addresses) → by kind:
    - sitemap: ``<url><loc>`` → articles, ``<sitemap><loc>`` → sitemaps;
    - feed: item/entry links → articles;
    - list page: article links (site ``link_selector`` or the heuristics of ``find_links``) and
      pagination (下一页, 尾页, page numbers, index_N.html ranges, TRS ``createPageHTML``);
      an HTML start URL without any article link is taken as an article itself;
    - article: ``on_article(page, article_id)`` (clean → extract → store, in cli.py).
+   Links are queued only on the start host, within ``max_depth`` and ``max_url_length``.
    304, or a body with the same hash as last time, is skipped: nothing changed.
 5. After each page: its log row and the links found on it are written in one transaction,
    so a crawl killed at any moment resumes without losing or repeating work (an article
@@ -375,9 +378,9 @@ class Robots:
             got = self.fetcher(robots_url, self.settings, accept=("",))
             text = got.html.decode("utf-8", "replace")
             self.cache[host] = Protego.parse(text)
-        except (Refused, Unreachable) as exc:
-            if isinstance(exc, Refused):
-                raise
+        except Refused:
+            raise
+        except Unreachable as exc:
             logger.warning("%s is unreachable (%s): not crawling it this run", host, exc)
             self.cache[host] = None
             self.unreachable[host] = str(exc)

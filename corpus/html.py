@@ -12,8 +12,10 @@ The cascade, in order:
    page as visible lines in document order: each line knows its link text, heading level,
    whether it sits in a chrome region (nav/footer/share …) or follows an image. Comment
    and reply areas are skipped whole (named so, or repeated blocks with a user's time stamp
-   and 回复/赞 buttons); on a forum thread the first post stays. A data table becomes one
-   line per row, its cells joined by tabs;
+   and 回复/赞 buttons, or four and more with a time stamp line each); on a forum thread the
+   first post is read back as the article (labelled 楼主/1楼 and longer than what was chosen
+   without it, or nothing else is there). A data table becomes one line per row, its cells
+   joined by tabs;
 3. score each line for being body text: Chinese prose has characters *and* ，。；
    punctuation and little link text; short unpunctuated lines and link lists cost;
    stop lines (相关阅读, 上一篇, 责任编辑 …) are walls nothing crosses;
@@ -33,6 +35,7 @@ The cascade, in order:
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Callable
@@ -41,7 +44,7 @@ import lxml.etree
 import lxml.html
 
 from corpus import boilerplate_html as bp
-from corpus.decode import decode_html, looks_binary
+from corpus.decode import BINARY_SNIFF_BYTES, decode_html, looks_binary
 from corpus.errors import NotAnArticle
 from corpus import meta as page_meta
 from corpus.script import simplify
@@ -53,7 +56,7 @@ from corpus.script import simplify
 MAX_HTML_BYTES = 8 * 1024 * 1024
 
 RE_SPACE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
-RE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f])
 RE_HANZI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 RE_PROSE_PUNCT = re.compile(r"[，。；！？、,;!?]")
 RE_SENTENCE_END = re.compile(r"[。！？!?…”」』）)]\s*$")
@@ -62,6 +65,23 @@ RE_LABEL_END = re.compile(r"[:：]\s*$")
 RE_FULL_STOP = re.compile(r"[。！？!?…][”」』\"]?\s*$")
 RE_CLAUSE_COMMA = re.compile(r"[，,][^，,]*\S")
 RE_WORDS = re.compile(r"[^\W_]")
+RE_NOT_WORDS = re.compile(r"[\W_]+")
+
+
+def _squeeze(text: str, sep: str = " ") -> str:
+    """Runs of whitespace as one ``sep``, none at the ends: ``RE_SPACE`` semantics. str.split
+    splits on the same Unicode whitespace as the regex's \\s, in C; only the zero-width
+    characters that RE_SPACE adds need the regex."""
+    if "\u200b" in text or "\ufeff" in text:
+        return RE_SPACE.sub(sep, text).strip()
+    return sep.join(text.split())
+
+
+def _word_count(text: str) -> int:
+    """Letters, digits and Chinese characters in ``text``: its length less the runs of other
+    characters (far fewer matches than one per word character)."""
+    return len(text) - sum(map(len, RE_NOT_WORDS.findall(text)))
+
 # Frequent characters that only traditional script uses (們 這 來 發 區 黨 …). A page whose
 # visible text has TRADITIONAL_MIN of them is read again with a simplified copy of each line
 # for the marker tables, which are simplified-only; a 繁體版 link alone does not count.
@@ -70,13 +90,15 @@ TRADITIONAL_MIN = 10
 RE_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\$\{[^}]*\}|<!--.*?-->|\[#.*?#\]|\$[a-zA-Z_]\w*(?:\.\w+)*")
 
 # lxml.html looks each element's class up in Python (by tag name); every element of our
-# pages is a plain HtmlElement, and a lookup done in C saves a tenth of the run time.
+# pages is a plain HtmlElement, and a lookup done in C saves about 5% of the run time.
 HTML_LOOKUP = lxml.etree.ElementDefaultClassLookup(
     element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
     entity=lxml.html.HtmlEntity)
 
-# What the walk needs to know of an element, as bits of one dict value.
+# What the walk needs to know of an element, as bits of one dict value; and what an open
+# element raised, to be lowered at its end.
 MARK_SKIP, MARK_TABLE, MARK_CHROME, MARK_CAPTION, MARK_CENTER = 1, 2, 4, 8, 16
+OPEN_BLOCK, OPEN_LINK, OPEN_HEADING, OPEN_CHROME, OPEN_CAPTION = 1, 2, 4, 8, 16
 
 # Scores (in characters of text) that shape the maximum-subarray choice.
 LINE_COST = 12              # every line pays this: a list of short items adds up negative
@@ -94,7 +116,8 @@ XPATH_FULL_STOPS = lxml.etree.XPath("string-length(.) - string-length(translate(
 XPATH_CLASS_ID = lxml.etree.XPath("//@class | //@id")
 XPATH_STYLE = lxml.etree.XPath("//@style")
 XPATH_HIDDEN = lxml.etree.XPath("//*[@hidden]")
-XPATH_ALIGN = lxml.etree.XPath("//*[@align]")
+XPATH_ALIGN_CENTER = lxml.etree.XPath(
+    "//*[translate(normalize-space(@align), 'CENTR', 'centr') = 'center']")
 MIN_BODY_CHARS = 10         # a body shorter than this is no article
 TITLE_LINE_MAX_CHARS = 140  # a longer first line is never the headline repeated
 # Data tables inside the article (see ``_data_tables``).
@@ -108,10 +131,20 @@ TABLE_TITLE_MAX_LINES = 2   # lines (附表：…) between the last paragraph an
 # Comment blocks (see ``_comment_groups``).
 COMMENT_MAX_CLIMB = 8       # levels from a button up to its comment block
 COMMENT_MARKED_SHARE = 0.5  # of the sibling blocks that must carry buttons and a time
+BUTTON_MAX_CHARS = bp.COMMENT_ACTION_MAX_CHARS
+RE_BUTTON_WORD = bp.RE_COMMENT_ACTION_WORD.search
+STAMP_MAX_CHARS = 30         # a time stamp standing as a text of its own
+RE_STAMP = bp.RE_COMMENT_STAMP.search
+COMMENT_STAMP_MIN_BLOCKS = 4  # blocks with a stamp and no buttons, to be taken for comments
+COMMENT_MIN_WORDS = 10        # characters of its own, besides the stamp, a comment has
+# A set test in C rules out most short texts before the regex runs.
+BUTTON_FIRST_CHARS = frozenset(c for w in bp.marker_list("comment_action") for c in (w[0].lower(), w[0].upper()))
 # List and front pages (see ``list_page_reason``).
 LIST_MIN_HEADLINES = 8      # linked headlines on a page with no article body
+LIST_MAX_BODY_CHARS = 200   # a chosen body this long is an article, prose or not
 FRONT_MIN_TEASERS = 3       # linked headlines each followed by an excerpt
 TEASER_REACH = 4            # lines below a headline where its excerpt may stand
+FRONT_BODY_EXCERPTS = 3     # a body longer than this many excerpts is an article, not a post
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,23 +205,24 @@ def extract_page(html: bytes, http_charset: str | None = None, url: str | None =
     if not isinstance(html, (bytes, bytearray)):
         html = str(html).encode("utf-8", "replace")
     data = bytes(html[:MAX_HTML_BYTES])
-    if looks_binary(data):
+    if _has_control_bytes(data) and looks_binary(data):
         return HtmlPage("", None, None, None, None, "binary")
     text, encoding = decode_html(data, http_charset)
     root = parse_html(text)
     if root is None:
         return HtmlPage("", None, None, None, None, encoding)
-    hints = page_meta.html_hints(root)
+    # Read only when needed: extract_body asks for the headline on few pages (``trim_body``).
+    hints = cache(lambda: page_meta.html_hints(root))
     reader = _LineReader(root, text)
     lines = reader.read()
     if len(RE_TRADITIONAL.findall("".join(ln.text for ln in lines))) >= TRADITIONAL_MIN:
         lines = reader.read(traditional=True)
     # The headline as the page's markup gives it, so that trimming drops it from the body.
-    title = cache(lambda: page_meta.read(page_meta.MetaLayout(html=hints, url=url)).title)
+    title = cache(lambda: page_meta.read(page_meta.MetaLayout(html=hints(), url=url)).title)
     chosen, body_lines = _choose_and_trim(lines, title)
-    if not body_lines and reader.keep_first_post():
-        # A forum thread without a 楼主 label: its first post is the article.
-        lines = reader.read(traditional=reader.traditional)
+    if reader.first_post_wins(sum(map(len, body_lines))) and reader.keep_first_post():
+        # A forum thread: its first post is the article, the replies are not.
+        lines = reader.without_replies()
         chosen, body_lines = _choose_and_trim(lines, title)
     reason = list_page_reason(lines, chosen, body_lines)
     if reason:
@@ -203,11 +237,21 @@ def extract_page(html: bytes, http_charset: str | None = None, url: str | None =
     head_lines = [ln.text for ln in lines[max(0, start - 40):start] if not ln.caption]
     info = page_meta.read(page_meta.MetaLayout(
         header=tuple(head_lines), lead=tuple(body_lines[:2]), closing=tuple(ln.text for ln in lines[end:end + 3]),
-        url=url, html=hints))
+        url=url, html=hints()))
     return HtmlPage(
         body="\n".join(body_lines), title=info.title, published=info.published, source=info.source,
         author=info.author, encoding=encoding, title_origin=info.title_origin, meta_evidence=info.evidence,
     )
+
+
+# Bytes that ``corpus.decode.looks_binary`` counts as control characters. A page with none of
+# them in the sniffed head is text for sure; counting them with ``bytes.translate`` runs in C,
+# where looks_binary's own count runs in Python (5% of a page's time).
+_NOT_CONTROL = bytes(b for b in range(256) if b >= 32 or b in (9, 10, 12, 13, 27))
+
+
+def _has_control_bytes(data: bytes) -> bool:
+    return bool(data[:BINARY_SNIFF_BYTES].translate(None, _NOT_CONTROL))
 
 
 def _choose_and_trim(lines: list[Line], title: str | None | Callable[[], str | None]) -> tuple[list[int], list[str]]:
@@ -223,9 +267,12 @@ def _is_linked_headline(line: Line) -> bool:
     )
 
 
-def _is_teaser(lines: list[Line], i: int) -> bool:
-    """A linked headline over its own excerpt: a heading, or a 继续阅读 link under the excerpt;
-    no other headline between the two (a column of headlines above an article is no teaser)."""
+def _teaser_excerpt(lines: list[Line], i: int) -> int:
+    """Characters of the excerpt under a linked headline, or 0 when line ``i`` is no teaser.
+
+    A teaser is a heading, or has a 继续阅读 link under its excerpt; no other headline stands
+    between headline and excerpt (a column of headlines above an article is no teaser).
+    """
     reach = lines[i + 1:i + 1 + TEASER_REACH]
     excerpt = None
     for j, ln in enumerate(reach):
@@ -235,8 +282,10 @@ def _is_teaser(lines: list[Line], i: int) -> bool:
             excerpt = j
             break
     if excerpt is None:
-        return False
-    return lines[i].heading or any(bp.RE_READ_MORE.match(ln.plain) for ln in reach[excerpt + 1:])
+        return 0
+    if lines[i].heading or any(bp.RE_READ_MORE.match(ln.plain) for ln in reach[excerpt + 1:]):
+        return len(reach[excerpt].plain)
+    return 0
 
 
 def list_page_reason(lines: list[Line], chosen: list[int], body: list[str]) -> str | None:
@@ -250,27 +299,56 @@ def list_page_reason(lines: list[Line], chosen: list[int], body: list[str]) -> s
     >>> list_page_reason(teaser * 3, [1], ["小区门口的银杏全黄了，满地都是金色的叶子。"])
     'front page: 3 linked headlines each over an excerpt, no single article'
     """
-    headlines = [i for i, ln in enumerate(lines) if _is_linked_headline(ln)]
-    teasers = [i for i in headlines if _is_teaser(lines, i)]
-    if len(teasers) >= FRONT_MIN_TEASERS and chosen and teasers[0] < chosen[0] <= teasers[-1] + TEASER_REACH:
-        return f"front page: {len(teasers)} linked headlines each over an excerpt, no single article"
-    has_prose = any(_is_prose(text) for text in body)
-    if len(headlines) >= LIST_MIN_HEADLINES and not has_prose:
-        return f"list page: {len(headlines)} linked headlines, no article body"
+    # A front page's chosen run starts in an excerpt, under its own headline: only then are
+    # all the page's headlines looked at.
+    above = range(max(0, chosen[0] - TEASER_REACH), chosen[0]) if chosen else range(0)
+    if any(_is_linked_headline(lines[i]) and _teaser_excerpt(lines, i) for i in above):
+        teasers = {i: n for i, ln in enumerate(lines) if _is_linked_headline(ln) and (n := _teaser_excerpt(lines, i))}
+        first, last = min(teasers), max(teasers)
+        glued = any(chosen[0] <= i <= chosen[-1] for i in teasers)
+        # An article under a linked headline, with teasers of related news below it, is
+        # much longer than their excerpts; one post chosen off a front page is not.
+        others = sorted(n for i, n in teasers.items() if not chosen[0] - TEASER_REACH <= i < chosen[0])
+        body_chars = sum(map(len, body))
+        short = bool(others) and body_chars <= FRONT_BODY_EXCERPTS * others[len(others) // 2]
+        if len(teasers) >= FRONT_MIN_TEASERS and first < chosen[0] <= last + TEASER_REACH and (glued or short):
+            return f"front page: {len(teasers)} linked headlines each over an excerpt, no single article"
+    # An article may be a table with a line of title (a 公示 of names): enough text is a body.
+    if (any(_is_prose(text) for text in body) or sum(map(len, body)) >= LIST_MAX_BODY_CHARS
+            or sum(lines[i].table for i in chosen) >= TABLE_MIN_ROWS):
+        return None
+    headlines = sum(map(_is_linked_headline, lines))
+    if headlines >= LIST_MIN_HEADLINES:
+        return f"list page: {headlines} linked headlines, no article body"
     return None
+
+
+_PARSERS = threading.local()
+
+
+def _parser() -> lxml.html.HTMLParser:
+    """This thread's HTML parser (an lxml parser may serve one thread at a time)."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
+                                      collect_ids=False, remove_blank_text=True)
+        parser.set_element_class_lookup(HTML_LOOKUP)
+        _PARSERS.parser = parser
+    return parser
 
 
 def parse_html(text: str):
     """Decoded page → lxml root element, or None when there is no markup to read."""
-    text = RE_CONTROL.sub("", text)
     if not text.strip():
         return None
     # Parse UTF-8 bytes with the encoding fixed: a <meta charset> or <?xml encoding?> left
-    # in the text must not make lxml decode it a second time.
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
-    parser.set_element_class_lookup(HTML_LOOKUP)
+    # in the text must not make lxml decode it a second time. Control characters are ASCII,
+    # so deleting them from the UTF-8 bytes (in C) equals deleting them from the text.
+    data = text.encode("utf-8", "replace").translate(None, CONTROL_BYTES)
+    if not data.strip():
+        return None
     try:
-        root = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
+        root = lxml.html.document_fromstring(data, parser=_parser())
     except (lxml.etree.ParserError, ValueError):
         return None
     return root
@@ -281,6 +359,9 @@ def parse_html(text: str):
 def _attr_kinds(value: str, is_class: bool) -> tuple[int, ...]:
     """Which named regions a class/id value marks: 0 chrome, 1 comment, 2 caption. Pages
     repeat a few values hundreds of times (``item``, ``list-li``), so answers are cached."""
+    value = value.lower()
+    if not bp.RE_ANY_ATTR_WORD.search(value):
+        return ()
     kinds = []
     if bp.RE_CHROME_ATTR.search(value):
         kinds.append(0)
@@ -311,6 +392,20 @@ def _named_regions(root) -> tuple[set, set, set]:
     return chrome, comment, caption
 
 
+STYLE_HIDDEN, STYLE_CENTER = 1, 2
+
+
+@lru_cache(maxsize=4096)
+def _style_kind(style: str) -> int:
+    """Bits of an inline style: hidden, centred. Editors repeat the same style on every
+    paragraph (a WeChat page has thousands), so answers are cached."""
+    low = style.lower()
+    if "none" not in low and "hidden" not in low and "center" not in low:
+        return 0
+    return ((STYLE_HIDDEN if bp.RE_HIDDEN_STYLE.search(style) else 0)
+            | (STYLE_CENTER if bp.RE_CENTER_STYLE.search(style) else 0))
+
+
 def _hidden_elements(root, styles: list) -> set:
     """Elements hidden by an inline style or the ``hidden`` attribute.
 
@@ -318,7 +413,7 @@ def _hidden_elements(root, styles: list) -> set:
     until a script shows it (WeChat's ``<div id="js_content" style="visibility: hidden">``):
     it is read like any other.
     """
-    found = {v.getparent() for v in styles if bp.RE_HIDDEN_STYLE.search(v)}
+    found = {v.getparent() for v in styles if _style_kind(str(v)) & STYLE_HIDDEN}
     found.update(XPATH_HIDDEN(root))
     # Full stops measure the prose; XPath counts them inside libxml2, fast on big pages.
     stops = {el: XPATH_FULL_STOPS(el) for el in found}
@@ -331,8 +426,8 @@ def _hidden_elements(root, styles: list) -> set:
 
 def _centered_elements(root, styles: list) -> set:
     """Elements centred by ``align=center``, an inline ``text-align: center`` or <center>."""
-    found = {v.getparent() for v in styles if bp.RE_CENTER_STYLE.search(v)}
-    found.update(el for el in XPATH_ALIGN(root) if el.get("align", "").strip().lower() == "center")
+    found = {v.getparent() for v in styles if _style_kind(str(v)) & STYLE_CENTER}
+    found.update(XPATH_ALIGN_CENTER(root))
     found.update(root.iter("center"))
     return found
 
@@ -382,60 +477,60 @@ def _data_tables(root) -> set:
     return found
 
 
-def _short_texts(root):
-    """(element, text) for every text or tail of ``root`` short enough to be a button. A
-    Python loop: an XPath ``contains()`` per button word costs ten times more."""
-    limit = bp.COMMENT_ACTION_MAX_CHARS
-    has_word = bp.RE_COMMENT_ACTION_WORD.search
-    for el in root.iter():
-        text = el.text
-        if text and len(text) <= limit and has_word(text):
-            yield el, text
-        tail = el.tail
-        if tail and len(tail) <= limit and has_word(tail):
-            parent = el.getparent()
-            if parent is not None:
-                yield parent, tail
-
-
-def _comment_groups(root) -> list[list]:
+def _comment_groups(root, buttons: list[tuple], stamps: list[tuple] = ()) -> list[list]:
     """Runs of sibling blocks that are readers' comments or forum posts, in page order.
 
-    A block is a comment when it repeats (siblings of the same tag and class) and holds a
-    button line (回复, 赞(3), 举报) and a time stamp or floor number (2024-05-06 09:12, 3楼). The
-    buttons are found by XPath first, so pages without them cost almost nothing.
+    A block is a comment when it repeats (siblings of the same tag and class) and either holds
+    a button (回复, 赞(3), 举报) and a time stamp or floor number (05-06 09:12, 3楼), or, with
+    no buttons, a time stamp of its own line (2024-05-06 09:12, 3分钟前) over a few words of
+    its own: then four such blocks are needed. ``buttons`` and ``stamps`` are the
+    (element, text) pairs the walk met.
     """
     groups: dict = {}
-    for owner, text in _short_texts(root):
-        if not bp.RE_COMMENT_ACTION.match(text.strip()):
-            continue
-        el = owner
+    siblings: dict = {}    # (parent, tag, class) → the children alike; buttons share climbs
+
+    def climb(el, is_comment, kind: int) -> None:
         for _ in range(COMMENT_MAX_CLIMB):
-            parent = el.getparent() if el is not None else None
+            parent = el.getparent()
             if parent is None:
-                break
-            same = [c for c in parent if c.tag == el.tag and c.get("class") == el.get("class")]
-            if len(same) >= 2 and bp.RE_COMMENT_TIME.search(el.text_content()):
-                groups.setdefault(parent, (same, set()))[1].add(el)
-                break
+                return
+            key = (parent, el.tag, el.get("class"))
+            same = siblings.get(key)
+            if same is None:
+                same = siblings[key] = [c for c in parent if c.tag == el.tag and c.get("class") == key[2]]
+            if len(same) >= 2:
+                group = groups.get(key + (kind,))
+                if group is not None and el in group[1]:
+                    return
+                if is_comment(el):
+                    groups.setdefault(key + (kind,), (same, set()))[1].add(el)
+                    return
             el = parent
+
+    for el, text in buttons:
+        if bp.RE_COMMENT_ACTION.match(text.strip()):
+            climb(el, lambda block: bp.RE_COMMENT_TIME.search(block.text_content()) is not None, 0)
+    for el, text in stamps:
+        if bp.RE_COMMENT_STAMP.fullmatch(text.strip()):
+            climb(el, lambda block, n=len(text): _own_words(block) >= n + COMMENT_MIN_WORDS, 1)
     found = []
-    for same, marked in groups.values():
-        if len(marked) >= 2 and len(marked) >= COMMENT_MARKED_SHARE * len(same):
+    for (*_, kind), (same, marked) in groups.items():
+        need = COMMENT_STAMP_MIN_BLOCKS if kind else 2
+        if len(marked) >= need and len(marked) >= COMMENT_MARKED_SHARE * len(same) and same not in found:
             found.append(same)
     order = {el: i for i, el in enumerate(root.iter())} if len(found) > 1 else {}
     return sorted(found, key=lambda g: order.get(g[0], 0))
 
 
-def _thread_replies(groups: list[list]) -> set:
-    """The comment blocks to skip: all of each group, but on a forum thread (the first block
-    says 楼主 or 1楼) the first post is the article and stays."""
-    found = set()
-    for group in groups:
-        first = group[0]
-        is_thread = any(bp.RE_FORUM_FIRST.search(t.strip()) for t in first.itertext() if len(t.strip()) <= 6)
-        found.update(group[1:] if is_thread else group)
-    return found
+def _own_words(block) -> int:
+    """Characters of ``block`` outside its links (a headline list is links and dates)."""
+    links = sum(len(a.text_content()) for a in block.iter("a"))
+    return len(_squeeze(block.text_content(), "")) - links
+
+
+def _is_thread_start(block) -> bool:
+    """The first post of a forum thread says so: 楼主, 1楼, #1."""
+    return any(bp.RE_FORUM_FIRST.search(t.strip()) for t in block.itertext() if len(t.strip()) <= 6)
 
 
 class _LineReader:
@@ -449,12 +544,53 @@ class _LineReader:
         self.hidden_set = _hidden_elements(root, styles)
         self.center_set = _centered_elements(root, styles)
         self.table_set = _data_tables(root) if "<table" in (source or "<table") else set()
-        self.comment_groups = _comment_groups(root)
-        self.comment_set = named_comments | _thread_replies(self.comment_groups)
+        # Comment blocks are found from the buttons the first walk meets (see ``read``).
+        self.comment_groups: list[list] | None = None
+        self.comment_set = named_comments
+        self.replies: set = set()      # comment blocks whose lines ``read`` leaves out
 
     def read(self, traditional: bool = False) -> list[Line]:
-        """One walk: the page's lines (see ``read_lines``)."""
+        """The page's lines (see ``read_lines``). The first walk also collects short texts that
+        may be comment buttons (回复, 赞(3)); the lines of the comment blocks they mark are
+        left out (each line knows its block), with no second walk."""
+        lines = self.walk_page(traditional)
+        if self.comment_groups is None:
+            self.comment_groups = _comment_groups(self.root, self.buttons, self.stamps)
+            self.replies = {block for group in self.comment_groups for block in group}
+            if any(block.tag not in bp.BLOCK_TAGS for block in self.replies):
+                # An inline comment block shares lines with its neighbours: walk without it.
+                self.comment_set = self.comment_set | self.replies
+                self.replies = set()
+                lines = self.walk_page(traditional)
+        self.full_lines, self.full_blocks = lines, self.line_blocks
+        return self.without_replies()
+
+    def without_replies(self) -> list[Line]:
+        """The lines of the last walk outside the comment blocks (``replies``)."""
+        if not self.replies:
+            return self.full_lines
+        inside: dict = {}
+        kept = []
+        for line, block in zip(self.full_lines, self.full_blocks):
+            skip = inside.get(block)
+            if skip is None:
+                el, skip = block, False
+                while el is not None:
+                    if el in self.replies:
+                        skip = True
+                        break
+                    el = el.getparent()
+                inside[block] = skip
+            if not skip:
+                kept.append(line)
+        return kept
+
+    def walk_page(self, traditional: bool) -> list[Line]:
         self.lines: list[Line] = []
+        self.line_blocks: list = []    # the innermost open block of each line
+        self.blocks: list = [self.root]
+        self.buttons: list[tuple] = []
+        self.stamps: list[tuple] = []
         self.pieces: list[str] = []
         self.link_chars = 0
         self.link = self.heading = self.chrome = self.caption = 0
@@ -475,7 +611,9 @@ class _LineReader:
         return self.lines
 
     def add(self, text: str | None) -> None:
-        if not text:
+        # Whitespace before any text of a line (indentation between block tags) is stripped
+        # anyway; not keeping it spares most of the empty flushes.
+        if not text or (not self.pieces and text.isspace()):
             return
         self.pieces.append(text)
         if self.link:
@@ -488,7 +626,7 @@ class _LineReader:
         # CMS template tokens ({{article.editor}}, ${title}) left unrendered are no text.
         if "{" in text or "$" in text or "[#" in text or "<!--" in text:
             text = RE_TEMPLATE.sub("", text)
-        text = RE_SPACE.sub(" ", text).strip()
+        text = _squeeze(text)
         link = self.link_chars
         self.pieces.clear()
         self.link_chars = 0
@@ -503,20 +641,39 @@ class _LineReader:
                  or (self.centered[-1] and bp.RE_NUMBERED_HEADING.search(plain) is None))
         )
         self.lines.append(Line(text, min(link, len(text)), self.heading > 0, self.chrome > 0, caption, plain))
+        self.line_blocks.append(self.blocks[-1])
         self.after_img = False
 
+    def first_post_wins(self, body_chars: int) -> bool:
+        """Whether the first block of the first comment group is the article: nothing else on
+        the page is, or it is labelled 楼主/1楼 and longer than what was chosen without it (a
+        news site numbering its comments 1楼, 2楼 keeps its article)."""
+        if not self.comment_groups:
+            return False
+        first = self.comment_groups[0][0]
+        return not body_chars or (_is_thread_start(first) and _own_words(first) > body_chars)
+
     def keep_first_post(self) -> bool:
-        """Read the first block of the first comment group as text: on a forum thread with no
-        楼主 label, the first post is the article. False when there is no such group."""
-        for group in self.comment_groups:
-            if group[0] in self.comment_set:
-                self.comment_set.discard(group[0])
+        """Take the first block of the first comment group back as text (a forum thread's
+        first post is its article). False when there is no such block to take back."""
+        for group in self.comment_groups or ():
+            first = group[0]
+            if first in self.replies:
+                self.replies = self.replies - {first}
+                return True
+            if first in self.comment_set:
+                self.comment_set = self.comment_set - {first}
+                self.full_lines = self.walk_page(self.traditional)
+                self.full_blocks = self.line_blocks
                 return True
         return False
 
     def add_table(self, table) -> None:
-        """A data table: one line per row, its cells joined by tabs."""
+        """A data table: its <caption> as a line, then one line per row, cells joined by tabs."""
         self.flush()
+        for caption in table.iter("caption"):
+            self.add("".join(_visible_text(caption, self.hidden_set)))
+            self.flush()
         for row in table.iter("tr"):
             cells = [RE_SPACE.sub(" ", "".join(_visible_text(cell, self.hidden_set))).strip()
                      for cell in row if cell.tag in ("td", "th")]
@@ -528,59 +685,82 @@ class _LineReader:
             links = sum(len(RE_SPACE.sub("", a.text_content())) for a in row.iter("a"))
             plain = simplify(text) if self.traditional else text
             self.lines.append(Line(text, min(links, len(text)), False, self.chrome > 0, False, plain, True))
+            self.line_blocks.append(table)
         self.after_img = False
 
-    def walk(self, el, depth: int = 0) -> None:
-        tag = el.tag
-        if not isinstance(tag, str) or tag in bp.SKIP_TAGS or depth > MAX_DEPTH:
-            return
-        # One lookup per element for all the sets it may be in (the walk is the hot loop).
-        mark = self.marks.get(el, 0)
-        if mark:
-            if mark & MARK_SKIP:
-                return
-            if mark & MARK_TABLE:
-                self.add_table(el)
-                return
-        block = tag in bp.BLOCK_TAGS
-        if block:
-            if self.pieces:
-                self.flush()
-            self.centered.append(bool(mark & MARK_CENTER))
-        elif tag == "img":
-            self.after_img = True
-        is_link = tag == "a"
-        heading = tag in bp.HEADING_TAGS
-        chrome = mark & MARK_CHROME
-        caption = mark & MARK_CAPTION
-        if is_link:
-            self.link += 1
-        if heading:
-            self.heading += 1
-        if chrome:
-            self.chrome += 1
-        if caption:
-            self.caption += 1
-        text = el.text
-        if text:
-            self.add(text)
-        for child in el:
-            self.walk(child, depth + 1)
-            tail = child.tail
-            if tail:
-                self.add(tail)
-        if block:
-            if self.pieces:
-                self.flush()
-            self.centered.pop()
-        if is_link:
-            self.link -= 1
-        if heading:
-            self.heading -= 1
-        if chrome:
-            self.chrome -= 1
-        if caption:
-            self.caption -= 1
+    def walk(self, root) -> None:
+        """Visit the tree in document order (lxml's iterwalk, no Python recursion: the walk
+        is the hot loop). Each open element keeps the counters it raised, to lower them at
+        its end; its tail is text of the parent and is read after it."""
+        marks, pieces, buttons, stamps = self.marks, self.pieces, self.buttons, self.stamps
+        skip_tags, block_tags, heading_tags = bp.SKIP_TAGS, bp.BLOCK_TAGS, bp.HEADING_TAGS
+        opened: list = []
+        walker = lxml.etree.iterwalk(root, events=("start", "end"))
+        for event, el in walker:
+            if event == "end":
+                state = opened.pop()
+                if state:
+                    if state & OPEN_BLOCK:
+                        if pieces:
+                            self.flush()
+                        self.centered.pop()
+                        self.blocks.pop()
+                    if state & OPEN_LINK:
+                        self.link -= 1
+                    if state & OPEN_HEADING:
+                        self.heading -= 1
+                    if state & OPEN_CHROME:
+                        self.chrome -= 1
+                    if state & OPEN_CAPTION:
+                        self.caption -= 1
+                text = el.tail
+                owner = None
+            else:
+                tag = el.tag
+                mark = marks.get(el, 0)
+                if tag in skip_tags or mark & MARK_SKIP or not isinstance(tag, str) or len(opened) > MAX_DEPTH:
+                    walker.skip_subtree()
+                    opened.append(0)
+                    continue
+                if mark & MARK_TABLE:
+                    self.add_table(el)
+                    walker.skip_subtree()
+                    opened.append(0)
+                    continue
+                state = 0
+                if tag in block_tags:
+                    if pieces:
+                        self.flush()
+                    self.centered.append(bool(mark & MARK_CENTER))
+                    self.blocks.append(el)
+                    state = OPEN_BLOCK
+                elif tag == "a":
+                    self.link += 1
+                    state = OPEN_LINK
+                elif tag == "img":
+                    self.after_img = True
+                if tag in heading_tags:
+                    self.heading += 1
+                    state |= OPEN_HEADING
+                if mark & MARK_CHROME:
+                    self.chrome += 1
+                    state |= OPEN_CHROME
+                if mark & MARK_CAPTION:
+                    self.caption += 1
+                    state |= OPEN_CAPTION
+                opened.append(state)
+                text = el.text
+                owner = el
+            if text and (pieces or not text.isspace()):
+                pieces.append(text)
+                if self.link:
+                    self.link_chars += len(_squeeze(text, ""))
+                if len(text) <= STAMP_MAX_CHARS:
+                    if (len(text) <= BUTTON_MAX_CHARS and not BUTTON_FIRST_CHARS.isdisjoint(text)
+                            and RE_BUTTON_WORD(text)):
+                        buttons.append((owner if owner is not None else el.getparent(), text))
+                    elif (":" in text or "前" in text) and RE_STAMP(text):
+                        stamps.append((owner if owner is not None else el.getparent(), text))
 
 
 def read_lines(root, traditional: bool = False) -> list[Line]:
@@ -596,6 +776,7 @@ def _short_unfinished(text: str) -> bool:
     return len(text) <= 60 and not RE_SENTENCE_END.search(text)
 
 
+@lru_cache(maxsize=16384)
 def stop_kind(text: str) -> str | None:
     """``"end"`` for lines that close an article, ``"related"`` for heads of link boxes.
 
@@ -603,12 +784,17 @@ def stop_kind(text: str) -> str | None:
     ('end', 'related', None)
     """
     if len(text) <= bp.STOP_MAX_CHARS:
-        if bp.RE_END.search(text) or bp.RE_SIGNOFF.search(text):
+        if bp.RE_END.search(text):
+            return "end"
+        m = bp.RE_SIGNOFF.search(text)
+        # A last sentence with its editor in brackets (……更方便。（责任编辑：王芳）) is prose;
+        # ``trim_body`` cuts the credit off.
+        if m and not (RE_FULL_STOP.search(text[:m.start()]) and len(RE_HANZI.findall(text[:m.start()])) >= 8):
             return "end"
         if bp.RE_RELATED.search(text):
             return "related"
     # A paragraph about copyright law is prose; a footer has no full stops.
-    if len(text) <= bp.FOOTER_MAX_CHARS and "。" not in text and bp.RE_FOOTER.search(text):
+    if len(text) <= bp.FOOTER_MAX_CHARS and "。" not in text and bp.RE_FOOTER.search(text.lower()):
         return "end"
     return None
 
@@ -626,14 +812,14 @@ def score_line(line: Line) -> float:
         return STOP_SCORE
     if line.table:
         return TABLE_ROW_SCORE if not _is_form_row(line) else -NO_PUNCT_COST
-    chars = len(RE_WORDS.findall(text))
+    chars = _word_count(text)
     own = max(0, chars - line.link_chars)
     punct = len(RE_PROSE_PUNCT.findall(text))
     # Punctuation is what sets a short paragraph (三句话) apart from a menu of the same length.
     value = own + PUNCT_BONUS * min(punct, own // 5) - LINK_WEIGHT * line.link_chars - LINE_COST
     # A colon inside a line (发动机排量：1171ml) marks a label: value pair of a data table
     # in the article, not a menu item; a colon at the end labels a box of links.
-    if not punct and not RE_INNER_COLON.search(text):
+    if not punct and not (("：" in text or ":" in text) and RE_INNER_COLON.search(text)):
         value -= NO_PUNCT_COST
     if line.chrome:
         value = min(value * CHROME_WEIGHT, value)
@@ -706,6 +892,10 @@ def choose_body(lines: list[Line]) -> list[int]:
     while end < len(lines) and _is_edge_sentence(lines[end]):
         end += 1
     end = _extend_over_table(lines, scores, end)
+    # A body that opens with a table takes the title line above it (2024年度拟表彰人选名单).
+    while (start > 0 and lines[start].table and not lines[start - 1].table and not lines[start - 1].heading
+           and _is_table_title(lines[start - 1])):
+        start -= 1
     # Of a box the article spans, only its subheadings (and tables) belong to the article.
     dropped = {i for gap in gaps for i in gap if not (_is_subheading(lines[i]) or lines[i].table)}
     return [i for i in range(start, end) if i not in dropped]
@@ -763,6 +953,7 @@ def _is_edge_sentence(line: Line) -> bool:
     )
 
 
+@lru_cache(maxsize=16384)
 def _is_meta(text: str) -> bool:
     """A date, source, byline or editor line. A sentence is not one, even when it opens with
     a date or 记者 (``2021年10月28日上午，七支部开展了主题党日活动。``)."""
@@ -784,7 +975,7 @@ def _is_furniture(line: Line, text: str) -> bool:
     """Lines dropped anywhere in the body: captions, stop lines, link-only lines, dots."""
     if line.caption or bp.RE_CAPTION.search(text) or stop_kind(text):
         return True
-    if len(RE_WORDS.findall(text)) == 0:
+    if RE_WORDS.search(text) is None:
         return True
     return line.link_chars * 2 >= len(text) and not RE_FULL_STOP.search(text)
 
@@ -816,12 +1007,18 @@ def trim_body(lines: list[Line], title: str | None | Callable[[], str | None]) -
         is_title(kept[0].text)
         or (kept[0].table and _is_form_row(kept[0]))
         or (not kept[0].table and (_is_meta(kept[0].plain) or (
-            _is_label(kept[0].plain, 30) and bp.RE_NUMBERED_HEADING.search(kept[0].plain) is None)))
+            _is_label(kept[0].plain, 30) and bp.RE_NUMBERED_HEADING.search(kept[0].plain) is None
+            and not (len(kept) > 1 and kept[1].table))))   # the title of a table stays
     ):
         kept.pop(0)
     while kept and not kept[-1].table and (_is_meta(kept[-1].plain) or _is_label(kept[-1].plain, 20)):
         kept.pop()
-    return [line.text for line in kept]
+    texts = [line.text for line in kept]
+    if kept:
+        m = bp.RE_TAIL_SIGNOFF.search(kept[-1].plain)
+        if m and m.start() > 0:
+            texts[-1] = texts[-1][:m.start()].rstrip()
+    return texts
 
 
 def _is_label(text: str, max_chars: int) -> bool:
@@ -835,7 +1032,7 @@ def fallback_body(lines: list[Line]) -> list[str]:
     if not prose:
         return []
     best = max(prose, key=len)
-    return [best] if len(RE_WORDS.findall(best)) >= MIN_BODY_CHARS else []
+    return [best] if _word_count(best) >= MIN_BODY_CHARS else []
 
 
 def _norm(text: str) -> str:

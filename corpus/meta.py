@@ -10,14 +10,24 @@ weight comes from ``data/meta_votes.tsv`` by its origin, and candidates that agr
 the winner and the runners-up are kept as evidence (``Meta.evidence``) for ``wrmine explain``.
 
 ``corpus.clean`` (scraped text) and ``corpus.html`` (HTML) build the layouts; ``read`` decides.
+
+Rules or a model: ``scripts/train_meta.py`` trains a logistic regression that ranks a text's
+first lines as the headline (the rules' verdicts are among its features) and ships it as
+``data/meta_title_model.json`` only when it beats the rules under cross-validation. On the
+annotated sets it does not (5-fold CV 0.920 against the rules' 0.958: most of what the rules
+miss is a headline glued inside a line, which no choice among lines finds), so no model is
+shipped and the rules decide.
+
 Lines are passed in the original script: ``source`` is a normalised label (simplified), the
 title is copied as written.
 
 Conventions (shared/corpus/README.md "Title, published, source"):
 - title: the headline as printed; None when the page prints none (the lead's first sentence
   stands in for people, with origin ``"lead"``, and is never reported as the printed title).
-- published: the date printed in the header; else a dated CMS/newspaper URL; else None.
-  Dates of other articles (上一篇/下一篇, related lists) are never read: only header lines are.
+- published: the date printed for the article (its header, a date line among the first body
+  lines, a closing print citation, the sign-off under the last paragraph); else a dated
+  CMS/newspaper URL; else None. Dates of other articles (上一篇/下一篇, related lists) are never
+  read: footers are not.
 - source: what a 来源:/来自: label names; else the outlet the page names as publisher
   (不代表食养源立场, 《晚晴》杂志, “某市老干部”微信平台); 本报讯 and bylines give None.
 """
@@ -38,7 +48,11 @@ from corpus.boilerplate import (DISCLOSURE_LABELS, ENUMERATION_MARKERS, NAME_MAX
 from corpus.script import simplify
 from corpus.boilerplate_html import marker_list
 
-# Line patterns of the metadata reader (kind, pattern, why), read by the one marker loader.
+# The same header lines are read by many rules: each is simplified once.
+_plain = lru_cache(maxsize=8192)(simplify)
+
+# Line patterns and <meta> names of the metadata reader (kind, pattern, why), read by the one
+# marker loader of ``corpus.boilerplate_html``.
 PATTERNS_TABLE = "meta_patterns.tsv"
 
 # --- title ---------------------------------------------------------------------------
@@ -89,7 +103,7 @@ def is_names_line(line: str) -> bool:
     >>> is_names_line("■张三 李四"), is_names_line("银龄解忧 社区焕新")
     (True, False)
     """
-    m = RE_NAME_PARTS.match(simplify(line))
+    m = RE_NAME_PARTS.match(_plain(line))
     if not m:
         return False
     parts = re.split(r"[\s、]+", m.group("parts"))
@@ -104,7 +118,7 @@ def is_credit_line(line: str) -> bool:
     >>> is_credit_line("某市關工委 張三 某縣關工委 李四"), is_credit_line("某县关工委 助力乡村振兴")
     (True, False)
     """
-    parts = simplify(line).split()
+    parts = _plain(line).split()
     orgs = [p for p in parts if p.endswith(ORG_SUFFIXES) and len(p) >= 3]
     names = [p for p in parts if len(p) <= NAME_MAX_CHARS and p[0] in SURNAMES]
     return len(parts) >= 2 and bool(orgs) and bool(names) and len(orgs) + len(names) == len(parts)
@@ -117,7 +131,7 @@ def clean_title(line: str) -> str | None:
     '某县:“银发”展风采'
     """
     title = RE_TITLE_PREFIX.sub("", line.strip())
-    m = RE_TITLE_CREDIT.search(simplify(title))
+    m = RE_TITLE_CREDIT.search(_plain(title))
     if m and m.start() >= 8:
         title = title[: m.start()]
     title = title.strip()
@@ -142,8 +156,8 @@ def is_title_fragment(line: str) -> bool:
     line = line.strip()
     return (2 <= len(line) <= TITLE_FRAGMENT_MAX_CHARS and not re.search(r"[。！？!?；;，,:：|｜]", line)
             and not is_breadcrumb(line) and not RE_NOT_TITLE.search(line) and not is_names_line(line)
-            and not RE_DISCLOSURE_ROW.match(simplify(line))
-            and not RE_PERIODICAL_LINE.match(simplify(line)))   # 某市老年教育通讯 over the headline
+            and not RE_DISCLOSURE_ROW.match(_plain(line))
+            and not RE_PERIODICAL_LINE.match(_plain(line)))   # 某市老年教育通讯 over the headline
 
 
 RE_SUBTITLE = re.compile(r"^\s*(?:——|--|—)\s*\S")
@@ -184,8 +198,8 @@ def looks_like_title(line: str) -> bool:
             and not RE_NOT_TITLE.search(line)
             and not is_names_line(line) and not is_credit_line(line)
             and not (len(RE_COMMA_ANY.findall(line)) >= SENTENCE_MIN_COMMAS and len(line) > SENTENCE_MIN_CHARS)
-            and not RE_DISCLOSURE_ROW.match(simplify(line))
-            and not RE_PERIODICAL_LINE.match(simplify(line)))  # 桂林日报 over the headline
+            and not RE_DISCLOSURE_ROW.match(_plain(line))
+            and not RE_PERIODICAL_LINE.match(_plain(line)))  # 桂林日报 over the headline
 
 
 # --- published -----------------------------------------------------------------------
@@ -232,7 +246,7 @@ def print_citation(closing: list[str]) -> re.Match[str] | None:
     '人民日报'
     """
     for line in closing:
-        if m := RE_PRINT_CITATION.match(simplify(line)):
+        if m := RE_PRINT_CITATION.match(_plain(line)):
             return m
     return None
 
@@ -250,6 +264,7 @@ OUTLET_RES: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
     r"不代表(?P<value>[^\s,，。、“”《》]{2,12}?)(?:的)?(?:立场|观点)",
     r"《(?P<value>[^》]{2,12})》(?:杂志|期刊|周刊|月刊)",
     r"[“\"](?P<value>[^”\"]{2,12})[”\"](?:微信)?(?:微信平台|公众号|微信公众号)",
+    r"(?:^|[\s@©|｜])(?P<value>[\u4e00-\u9fff]{2,10}(?:网|在线))\s*(?:网站)?版权所有",   # 某原网 网站版权所有
 ))
 PAPER = r"[\u4e00-\u9fff]{2,8}?(?:日[报報]|晚[报報]|时[报報]|時報|商[报報]|晨[报報]|都市[报報])"
 # The paper's own channels, dropped from its name: 某城日报客户端, 某江日报融媒体.
@@ -284,7 +299,7 @@ RE_HOME_ROOT = re.compile(r"^\s*(?P<value>[\u4e00-\u9fffA-Za-z]{2,8}?)首页\s*[
 # A header line that is only a periodical's name (某市老年教育通讯): the outlet.
 RE_PERIODICAL_LINE = re.compile(r"^\s*(?P<value>[\u4e00-\u9fff]{2,12}(?:通讯|简报|日报|晚报|时报|周报))\s*$")
 # The first step of a breadcrumb names the site unless it is a 首页 (当前位置: 夕阳网 > 新闻中心).
-RE_BREADCRUMB_ROOT = re.compile(r"(?:当前位置|您的位置|你的位置|我的位置)\s*[:：]\s*(?P<value>[^\s>＞»/]{2,12})\s*[>＞»]")
+RE_BREADCRUMB_ROOT = re.compile(r"(?:当前的?位置|您的位置|你的位置|我的位置|您当前的?位置)\s*[:：]\s*(?P<value>[^\s>＞»/]{2,12})\s*[>＞»]")
 RE_NOT_SITE = re.compile(r"首页|主页|频道|home", re.I)
 # Words the gold drops from an outlet name.
 RE_SOURCE_SUFFIX = re.compile(r"(?:杂志社|杂志|微信平台|微信公众号|公众号|官网|网站)$")
@@ -306,8 +321,11 @@ def normalise_source(value: str) -> str | None:
     >>> normalise_source(" 紅星網 ")
     '红星网'
     """
-    value = RE_SOURCE_QUOTES.sub("", simplify(value.strip(" \t\u3000\u00a0:：|｜“”\"'[]【】")))
+    value = RE_SOURCE_QUOTES.sub("", _plain(value.strip(" \t\u3000\u00a0:：|｜“”\"'[]【】")))
     value = RE_LABEL_TAIL.split(value, maxsplit=1)[0]
+    parts = value.split()
+    if len(parts) > 1 and all(p.startswith(parts[0]) for p in parts[1:]):
+        value = parts[0]   # the outlet, then its reporter's byline: 某川在线 某川在线记者
     value = RE_SOURCE_SUFFIX.sub("", value).strip()
     if m := RE_PAPER_WITH_CHANNEL.match(value):
         value = m.group("paper")
@@ -373,17 +391,29 @@ class Candidate:
         return weight_of(self.field, self.origin)
 
 
+@lru_cache(maxsize=4096)
 def vote_key(value: str) -> str:
     """What two readings must share to agree: NFKC, simplified, no spaces or quote marks."""
-    text = simplify(unicodedata.normalize("NFKC", value))
+    text = _plain(unicodedata.normalize("NFKC", value))
     return re.sub(r"[\s\u3000“”\"'‘’《》]+", "", text).lower()
 
 
 def _supports(a: Candidate, b: Candidate) -> bool:
-    ka, kb = vote_key(a.value), vote_key(b.value)
-    if ka == kb:
+    if vote_key(a.value) == vote_key(b.value):
         return True
-    return bool(a.container) and len(kb) >= TITLE_MIN_CHARS and kb in vote_key(a.container)
+    return bool(a.container) and len(b.value) >= TITLE_MIN_CHARS and _is_part(a.container, b.value)
+
+
+def _is_part(container: str, value: str) -> bool:
+    """``value`` stands in ``container`` between separators: the headline of ``标题_栏目_网站``
+    (even one with a separator of its own), not the main title of ``标题——副标题``."""
+    text, value = " ".join(container.split()), " ".join(value.split())
+    at = text.find(value)
+    if at < 0:
+        return False
+    before, after = text[:at], text[at + len(value):]
+    return ((not before.strip() or bool(RE_SITE_SEPARATOR.search(before[-3:])))
+            and (not after.strip() or bool(RE_SITE_SEPARATOR.match(after))))
 
 
 def vote(cands: list[Candidate]) -> tuple[Candidate | None, float, list[str]]:
@@ -523,7 +553,7 @@ def is_caption(line: str) -> bool:
     >>> is_caption("图为志愿者在社区为老人理发。"), is_caption("某县举办摄影展")
     (True, False)
     """
-    return bool(RE_CAPTION_LINE.search(simplify(line)))
+    return bool(RE_CAPTION_LINE.search(_plain(line)))
 
 
 def headline_value(line: str | None) -> str | None:
@@ -532,7 +562,7 @@ def headline_value(line: str | None) -> str | None:
     if not line:
         return None
     line = strip_markup(line)
-    plain = simplify(line)
+    plain = _plain(line)
     if not line or is_caption(line) or RE_NOT_HEADLINE.search(plain) or is_breadcrumb(plain):
         return None
     return clean_title(line)
@@ -550,7 +580,7 @@ def _dated_title(header: tuple[str, ...]) -> str | None:
         m = RE_FULL_DATE.search(line)
         if m and m.start() > 0:
             head = line[:m.start()].strip(" \t\u3000|｜/")
-            if len(head) >= DATED_TITLE_MIN_CHARS and looks_like_title(head) and not RE_META_WORD.search(simplify(head)):
+            if len(head) >= DATED_TITLE_MIN_CHARS and looks_like_title(head) and not RE_META_WORD.search(_plain(head)):
                 return head
     return None
 
@@ -591,6 +621,26 @@ def runon_title(line: str) -> str | None:
     return None
 
 
+# How many lines above the page's date/source line its headline may stand (HTML).
+HEADLINE_ABOVE_DATE_LINES = 3
+
+
+def _line_above_date(header: tuple[str, ...]) -> str | None:
+    """The headline-shaped line just above the date/source line nearest the body: the visible
+    headline of an HTML page whose markup marks none (<font size=4><b>…</b></font>)."""
+    dated = [i for i, line in enumerate(header)
+             if len(line) <= HEADER_DATE_MAX_CHARS and (RE_FULL_DATE.search(line) or RE_SOURCE_LABEL.search(_plain(line)))]
+    if not dated:
+        return None
+    at = dated[-1]
+    while at > 0 and at - 1 in dated:
+        at -= 1   # a block of date/source lines: the headline is above the first of them
+    for line in reversed(header[max(0, at - HEADLINE_ABOVE_DATE_LINES):at]):
+        if is_headline_line(line.strip()):
+            return line.strip()
+    return None
+
+
 def _orphan_subtitle(header: tuple[str, ...]) -> str | None:
     """A ``——`` subtitle opening the header with no headline above it (the scraper lost the
     headline): the subtitle without its dash stands for the title."""
@@ -622,16 +672,22 @@ def _site_part(value: str) -> str:
 def title_candidates(layout: MetaLayout) -> list[Candidate]:
     """Headline readings: the text layout's headline, a headline on a date line, the last
     step of a breadcrumb; for HTML the JSON-LD headline, title <meta> tags, <title> and h1–h3."""
-    raw: list[tuple[str | None, str, str]] = [
-        (layout.headline, "text", ""),
-        (_dated_title(layout.header), "text:dated", ""),
-        (_breadcrumb_title(layout.header + layout.top), "text:breadcrumb", ""),
-        (_repeated_title(layout.top), "text:repeat", ""),
-        (runon_title(layout.lead[0]) if layout.lead and not layout.header else None, "text:runon", ""),
-        (_orphan_subtitle(layout.header), "text:subtitle", ""),
-    ]
+    if layout.top and (model := title_model()):
+        # A shipped headline model (scripts/train_meta.py ships one only when it beats these
+        # rules under cross-validation) picks among the text's lines in their place.
+        raw: list[tuple[str | None, str, str]] = [(model_headline(layout, model)[0], "text", "")]
+    else:
+        raw = [
+            (layout.headline, "text", ""),
+            (_dated_title(layout.header), "text:dated", ""),
+            (_breadcrumb_title(layout.header + layout.top), "text:breadcrumb", ""),
+            (_repeated_title(layout.top), "text:repeat", ""),
+            (runon_title(layout.lead[0]) if layout.lead and not layout.header else None, "text:runon", ""),
+            (_orphan_subtitle(layout.header), "text:subtitle", ""),
+        ]
     hints = layout.html
     if hints:
+        raw.append((_line_above_date(layout.header), "html-heading:line", ""))
         raw.append((hints.json_ld.get("headline"), "json-ld", ""))
         for key in TITLE_META:
             if value := hints.tags.get(key):
@@ -643,7 +699,7 @@ def title_candidates(layout: MetaLayout) -> list[Candidate]:
             raw.append((text, f"html-heading:h{level}", ""))
     out = []
     for value, origin, container in raw:
-        if (title := headline_value(value)) and not RE_NOT_HEADLINE.search(simplify(title)):
+        if (title := headline_value(value)) and not RE_NOT_HEADLINE.search(_plain(title)):
             out.append(Candidate("title", title, origin, container))
     return out
 
@@ -652,6 +708,10 @@ def title_candidates(layout: MetaLayout) -> list[Candidate]:
 LEAD_TITLE_MAX_CHARS = 30
 LEAD_TITLE_MIN_CHARS = 6
 RE_CLAUSE_END = re.compile(r"[，,；;：:、]")
+# Reporters' names and quote marks opening a lead are no part of a stand-in title
+# (本报记者 张三 通讯员 李四 每天傍晚…, “今天您量血压了吗？”…).
+RE_LEAD_CREDIT = re.compile(r"^(?:\s*(?:本报|本网|本刊)?(?:全媒体|融媒体)?(?:记者|通讯员|见习记者|特约记者)"
+                            r"\s*[\u4e00-\u9fff]{2,3}(?:[\s、][\u4e00-\u9fff]{2,3})*\s+)+|^[\s“”\"'‘’「」]+")
 
 
 def lead_title(lead: tuple[str, ...] | list[str]) -> str | None:
@@ -661,7 +721,7 @@ def lead_title(lead: tuple[str, ...] | list[str]) -> str | None:
     '近日，某县组织老党员开展结对帮扶活动'
     """
     for line in lead:
-        text = strip_markup(line)
+        text = RE_LEAD_CREDIT.sub("", strip_markup(line)).strip()
         if not text or is_caption(text):
             continue
         sentence = re.split(r"(?<=[。！？!?])", text, maxsplit=1)[0].strip()
@@ -692,20 +752,34 @@ def _first_date(lines, max_chars: int | None = None) -> str | None:
     return None
 
 
+def _headline_index(header: tuple[str, ...], headline: str | None) -> int:
+    """Index of the header line the headline was read from (0 when unknown)."""
+    if not headline:
+        return 0
+    key = vote_key(headline)
+    return next((i for i, line in enumerate(header)
+                 if len(k := vote_key(line)) >= TITLE_MIN_CHARS and (k in key or key in k)), 0)
+
+
 def published_candidates(layout: MetaLayout) -> list[Candidate]:
     """Date readings: the first full date of the header (for HTML, whose head lines may hold
     a list of other articles, only short lines, a labelled one first), a closing print
     citation, the URL, date <meta> tags and JSON-LD."""
     out = []
     if layout.html is None:
-        if iso := _first_date(layout.header):
+        # A date above the headline is the page's clock or another item (2025-09-18 星期四 over
+        # the site's logo); the article's own is printed under its headline.
+        at = _headline_index(layout.header, layout.headline)
+        if iso := _first_date(layout.header[at:]):
             out.append(Candidate("published", iso, "header"))
+        elif iso := _first_date(layout.header[:at]):
+            out.append(Candidate("published", iso, "header:above"))
         if iso := _first_date(layout.upper):
             out.append(Candidate("published", iso, "upper"))
         if iso := _first_date(layout.signoff, SIGNOFF_DATE_MAX_CHARS):
             out.append(Candidate("published", iso, "signoff"))
     else:
-        labelled = [ln for ln in layout.header if RE_DATE_LABEL.search(simplify(ln))]
+        labelled = [ln for ln in layout.header if RE_DATE_LABEL.search(_plain(ln))]
         if iso := _first_date(labelled, HEADER_DATE_MAX_CHARS):
             out.append(Candidate("published", iso, "header:labelled"))
         elif iso := _first_date(layout.header, HEADER_DATE_MAX_CHARS):
@@ -728,7 +802,7 @@ def published_candidates(layout: MetaLayout) -> list[Candidate]:
 
 def _label_source(header: tuple[str, ...]) -> str | None:
     for i, line in enumerate(header):
-        for m in RE_SOURCE_LABEL.finditer(simplify(line)):
+        for m in RE_SOURCE_LABEL.finditer(_plain(line)):
             value = m.group("value")
             if not value and m.end() >= len(line.rstrip()) and i + 1 < len(header):
                 value = header[i + 1] if len(header[i + 1]) <= SOURCE_MAX_CHARS else ""
@@ -741,7 +815,7 @@ def _first_match(lines, rx: re.Pattern[str], method: str = "search", dated: bool
                  simplified: bool = True) -> str | None:
     for line in lines:
         # ``simplified=False`` for a raw line: it may hold what the cleaner deletes (surrogates)
-        plain = simplify(line) if simplified else line
+        plain = _plain(line) if simplified else line
         if dated and not RE_FULL_DATE.search(line):
             continue
         if (m := getattr(rx, method)(plain)) and (src := normalise_source(m.group("value"))):
@@ -751,7 +825,7 @@ def _first_match(lines, rx: re.Pattern[str], method: str = "search", dated: bool
 
 def _breadcrumb_source(header: tuple[str, ...]) -> str | None:
     for line in header:
-        plain = simplify(line)
+        plain = _plain(line)
         m = RE_BREADCRUMB_ROOT.search(plain) or RE_HOME_ROOT.match(plain)
         if m and not RE_NOT_SITE.search(m.group("value")) and (src := normalise_source(m.group("value"))):
             return src
@@ -760,7 +834,7 @@ def _breadcrumb_source(header: tuple[str, ...]) -> str | None:
 
 def _outlet_source(lines) -> str | None:
     for line in lines:
-        plain = simplify(line)
+        plain = _plain(line)
         for rx in OUTLET_RES:
             if (m := rx.search(plain)) and (src := normalise_source(m.group("value"))):
                 return src
@@ -782,7 +856,7 @@ def source_candidates(layout: MetaLayout) -> list[Candidate]:
                                   RE_PAPER_DATELINE, "match", simplified=False)),
         ("dateline:bracket", _first_match([layout.dateline or (layout.lead[0] if layout.lead else "")],
                                           RE_BRACKET_DATELINE, "match", simplified=False)),
-        ("label:lead", _label_source(tuple(ln for ln in layout.lead[:1] if RE_LEAD_SOURCE_LABEL.match(simplify(ln))))),
+        ("label:lead", _label_source(tuple(ln for ln in layout.lead[:1] if RE_LEAD_SOURCE_LABEL.match(_plain(ln))))),
         ("paper-byline", _first_match(list(layout.header) + [layout.dateline or (layout.lead[0] if layout.lead else "")],
                                       RE_PAPER_BYLINE, "match", simplified=False)),
         ("breadcrumb", _breadcrumb_source(layout.header)),
@@ -823,7 +897,7 @@ def author_candidates(layout: MetaLayout) -> list[Candidate]:
         out.append(Candidate("author", m.group("value").strip(), "byline"))
     if hints := layout.html:
         for line in list(layout.header) + list(layout.closing):
-            if len(line) <= AUTHOR_LINE_MAX_CHARS and (m := RE_AUTHOR_LINE.search(simplify(line))):
+            if len(line) <= AUTHOR_LINE_MAX_CHARS and (m := RE_AUTHOR_LINE.search(_plain(line))):
                 # the names as printed: simplified text is aligned with the line
                 out.append(Candidate("author", line[m.start("value"):m.end("value")].strip(), "html-byline"))
                 break
@@ -836,16 +910,12 @@ def author_candidates(layout: MetaLayout) -> list[Candidate]:
 
 # --- HTML hints --------------------------------------------------------------------------
 
-# <meta> names and properties that carry each field (lower-cased).
-TITLE_META = ("og:title", "articletitle", "title", "twitter:title", "headline")
-DATE_META = (
-    "article:published_time", "pubdate", "publishdate", "publish_date", "published_time",
-    "og:release_date", "datepublished", "dc.date", "dc.date.issued", "firstpublishedtime",
-    "publishtime", "date", "releasedate", "sp.time",
-)
-SOURCE_META = ("contentsource", "source")
-SITE_META = ("og:site_name", "sitename")
-AUTHOR_META = ("author", "article:author", "dc.creator", "byline")
+# <meta> names and properties that carry each field (lower-cased), in order of trust.
+TITLE_META = marker_list("title_meta", PATTERNS_TABLE)
+DATE_META = marker_list("date_meta", PATTERNS_TABLE)
+SOURCE_META = marker_list("source_meta", PATTERNS_TABLE)
+SITE_META = marker_list("site_meta", PATTERNS_TABLE)
+AUTHOR_META = marker_list("author_meta", PATTERNS_TABLE)
 HEADING_TAGS = ("h1", "h2", "h3")
 HEADING_MAX_CHARS = 120
 JSON_LD_MAX_CHARS = 200_000

@@ -1,17 +1,17 @@
-"""A user's search query → an FTS5 MATCH expression over our spaced-character index.
+"""A user's search query → an FTS5 MATCH expression over our character-bigram index.
 
-The index holds simplified text as space-separated characters (``corpus.store.fts_tokens``),
-so every word becomes a phrase of its characters. Operators are those researchers type:
+The index holds simplified text as character bigrams (``corpus.fts``), so every word becomes
+a phrase of its bigrams. Operators are those researchers type:
 words side by side must all occur; ``OR``; ``NOT`` (or a leading ``-``); ``"quoted phrases"``
 (spaces inside are ignored, as Chinese is written without them); parentheses. A query that
 cannot be read raises ``QueryError`` with the reason, never a silent literal search.
 
 >>> to_match('黨建 引领')
-'"党 建" AND "引 领"'
+'"党建" AND "引领"'
 >>> to_match('志愿服务 OR 志愿者 NOT 招聘')
-'"志 愿 服 务" OR "志 愿 者" NOT "招 聘"'
+'"志愿 愿服 服务" OR "志愿 愿者" NOT "招聘"'
 >>> to_match('(党建 OR 支部) AND "老 党员"')
-'( "党 建" OR "支 部" ) AND "老 党 员"'
+'( "党建" OR "支部" ) AND "老党 党员"'
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from corpus.script import simplify
 
 RE_QUERY_TOKEN = re.compile(r'"([^"]*)"|(\()|(\))|([^\s()"]+)')
 RE_INDEX_TOKEN = re.compile(r"[A-Za-z0-9]+|[\u3400-\u9fff\uf900-\ufaff]")
+RE_CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])\s+|\s+(?=[\u3400-\u9fff\uf900-\ufaff])")
 OPERATORS = {"AND": "AND", "OR": "OR", "NOT": "NOT", "与": "AND", "或": "OR", "非": "NOT"}
 
 
@@ -34,8 +35,11 @@ def index_tokens(text: str) -> list[str]:
 
 
 def _phrase(text: str) -> str | None:
-    tokens = index_tokens(text)
-    return '"' + " ".join(tokens) + '"' if tokens else None
+    from corpus.fts import phrase
+
+    # Spaces next to a Chinese character do not count (Chinese is written without them);
+    # between two Latin words they still separate words.
+    return phrase(RE_CJK_SPACE.sub("", simplify(text or "")))
 
 
 def to_match(query: str) -> str:

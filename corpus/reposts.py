@@ -6,8 +6,8 @@ articles of the same genre (≤ 0.06). Simhash does not on Chinese. Shingles are
 simplified body with whitespace and punctuation removed, so script and layout do not count.
 
 ``RepostIndex`` holds (id, shingles) pairs, is rebuilt from stored (id, simplified) pairs and
-answers ``find(text) -> (id, score) | None``. It uses datasketch MinHash LSH to pick
-candidates when there are many articles and scores candidates by exact Jaccard, so a score
+answers ``find(text) -> (id, score) | None``. It uses MinHash LSH (the band keys the store
+keeps) to pick candidates when there are many articles and scores candidates by exact Jaccard, so a score
 always means the same thing whatever the index size.
 
 >>> idx = RepostIndex()
@@ -18,6 +18,7 @@ always means the same thing whatever the index size.
 from __future__ import annotations
 
 import functools
+import hashlib
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -29,9 +30,6 @@ SHINGLE_SIZE = 3
 REPOST_THRESHOLD = 0.5
 # Below this many articles a linear scan is faster than maintaining an LSH index.
 LSH_MIN_ARTICLES = 200
-NUM_PERM = 128
-# LSH candidate threshold, lower than REPOST_THRESHOLD so that MinHash noise loses no repost.
-LSH_THRESHOLD = 0.3
 
 
 def normalise(text: str) -> str:
@@ -41,7 +39,19 @@ def normalise(text: str) -> str:
     '长沙市天心区家'
     """
     text = unicodedata.normalize("NFKC", simplify(text)).lower()
-    return "".join(c for c in text if unicodedata.category(c)[0] not in "ZPSC")
+    return "".join(c for c in text if _kept(c))
+
+
+_KEPT: dict[str, bool] = {}
+
+
+def _kept(c: str) -> bool:
+    """Whether ``normalise`` keeps a character (memoised: the category lookup per character
+    of every article was most of the repost check's time)."""
+    kept = _KEPT.get(c)
+    if kept is None:
+        kept = _KEPT[c] = unicodedata.category(c)[0] not in "ZPSC"
+    return kept
 
 
 def shingles(text: str, size: int = SHINGLE_SIZE) -> frozenset[str]:
@@ -76,13 +86,13 @@ def similarity(a: str, b: str) -> float:
 class RepostIndex:
     """Shingle index of stored articles: ``add(id, text)``, ``find(text) -> (id, score)``.
 
-    Holds state (the shingle sets and the LSH), hence a class, not a frozen dataclass.
+    Holds state (the shingle sets and the LSH buckets), hence a class, not a frozen dataclass.
     """
 
     threshold: float = REPOST_THRESHOLD
     _shingles: dict[str, frozenset[str]] = field(default_factory=dict)
-    _lsh: object | None = None
-    _minhashes: dict[str, object] = field(default_factory=dict)
+    _lsh: dict[str, set[str]] | None = None          # band key -> ids
+    _keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_pairs(cls, pairs, threshold: float = REPOST_THRESHOLD) -> "RepostIndex":
@@ -111,9 +121,9 @@ class RepostIndex:
 
     def remove(self, article_id: str) -> None:
         self._shingles.pop(article_id, None)
-        if self._lsh is not None and article_id in self._minhashes:
-            self._lsh.remove(article_id)
-            del self._minhashes[article_id]
+        if self._lsh is not None:
+            for key in self._keys.pop(article_id, ()):
+                self._lsh.get(key, set()).discard(article_id)
 
     def find(self, text: str) -> tuple[str, float] | None:
         """The most similar indexed article at or above the threshold, or None."""
@@ -126,31 +136,61 @@ class RepostIndex:
         if not sh:
             return []
         if self._lsh is not None:
-            candidates = self._lsh.query(_minhash(sh))
+            candidates = set().union(*(self._lsh.get(k, ()) for k in _band_keys(sh)))
         else:
             candidates = self._shingles.keys()
         hits = [(cid, jaccard(sh, self._shingles[cid])) for cid in candidates]
         return sorted(((c, s) for c, s in hits if s >= self.threshold), key=lambda h: (-h[1], h[0]))
 
     def _build_lsh(self) -> None:
-        from datasketch import MinHashLSH
-
-        self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+        self._lsh = {}
         for article_id, sh in self._shingles.items():
             self._insert_lsh(article_id, sh)
 
     def _insert_lsh(self, article_id: str, sh: frozenset[str]) -> None:
-        mh = _minhash(sh)
-        self._minhashes[article_id] = mh
-        self._lsh.insert(article_id, mh)
+        keys = _band_keys(sh)
+        self._keys[article_id] = keys
+        for key in keys:
+            self._lsh.setdefault(key, set()).add(article_id)
 
 
-def _minhash(sh: frozenset[str], num_perm: int = NUM_PERM):
-    from datasketch import MinHash
+# MinHash, written out with numpy (importing datasketch alone took 0.54 s of a one-file
+# predict). Value for value it is datasketch 2's default MinHash ("affine32", seed 1): the
+# 32-bit SHA-1 of each shingle, mixed by the MurmurHash3 finalizer, then permutations
+# a·h + b mod 2^32 drawn from numpy's RandomState(1). So the band keys stored by earlier
+# versions (which called datasketch 2) stay valid; a test compares the two when datasketch
+# is installed.
+SEED = 1
+FMIX32 = (16, 2246822507, 13, 3266489909, 16)
 
-    mh = MinHash(num_perm=num_perm)
-    mh.update_batch([s.encode("utf-8") for s in sh])
-    return mh
+
+@functools.lru_cache(maxsize=4)
+def _permutations(num_perm: int):
+    import numpy as np
+
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def minhash(sh: frozenset[str] | set[str], num_perm: int):
+    """The ``num_perm`` MinHash values (a uint32 array) of a set of shingles."""
+    import numpy as np
+
+    a, b = _permutations(num_perm)
+    if not sh:
+        return np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
+    digests = b"".join(hashlib.sha1(s.encode("utf-8")).digest()[:4] for s in sh)
+    hv = np.frombuffer(digests, dtype="<u4").astype(np.uint32)
+    s1, m1, s2, m2, s3 = (np.uint32(c) for c in FMIX32)
+    with np.errstate(over="ignore"):   # uint32 products wrap around: that is the modulus
+        hv = hv ^ (hv >> s1)
+        hv = hv * m1
+        hv = hv ^ (hv >> s2)
+        hv = hv * m2
+        hv = (hv ^ (hv >> s3)).reshape(-1, 1)
+        return (hv * a + b).min(axis=0)
 
 
 # Persistent LSH (the store keeps band keys in SQLite, so memory stays flat however many
@@ -160,19 +200,22 @@ BANDS = 42
 ROWS_PER_BAND = 3
 
 
+def _band_keys(sh: frozenset[str]) -> tuple[str, ...]:
+    if not sh:
+        return ()
+    values = minhash(sh, BANDS * ROWS_PER_BAND).tolist()
+    return tuple(f"{band}:" + "-".join(format(v, "x") for v in values[band * ROWS_PER_BAND:(band + 1) * ROWS_PER_BAND])
+                 for band in range(BANDS))
+
+
 @functools.lru_cache(maxsize=8)
 def band_keys(text: str) -> tuple[str, ...]:
     """LSH band keys of a text: articles sharing any key are repost candidates.
 
-    Stable across processes (datasketch's MinHash uses a fixed seed and SHA-1). Cached: ingest
-    asks for the keys of the same article to look for its original and then to store them.
+    Stable across processes and versions (see ``minhash``). Cached: ingest asks for the keys
+    of the same article to look for its original and then to store them.
 
     >>> band_keys("党建引领基层治理") == band_keys("黨建引領基層治理")
     True
     """
-    sh = shingles(text)
-    if not sh:
-        return ()
-    values = _minhash(sh, BANDS * ROWS_PER_BAND).hashvalues
-    return tuple(f"{band}:" + "-".join(format(int(v), "x") for v in values[band * ROWS_PER_BAND:(band + 1) * ROWS_PER_BAND])
-                 for band in range(BANDS))
+    return _band_keys(shingles(text))

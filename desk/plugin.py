@@ -84,9 +84,9 @@ def request_filters(request) -> tuple[dict, str | None]:
     raw["query"] = raw.get("query") or request.args.get("q")
     try:
         return query.clean_filters(raw), None
-    except ValueError as exc:
-        raw.pop("year", None)
-        return query.clean_filters(raw), f"筛选条件有误:{exc}"
+    except ValueError:
+        bad = raw.pop("year", None)
+        return query.clean_filters(raw), f"年份应为数字,如 2024(收到:{bad}),已忽略该条件。"
 
 
 def page_number(request) -> int:

@@ -12,6 +12,7 @@ scattered across a text. Reposts (``duplicate_of`` set) are collapsed into their
 from __future__ import annotations
 
 import csv
+import json
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from corpus.script import simplify
+from corpus.fts import phrase as fts_phrase
 from corpus.store import fts_tokens, like_escape
 
 DATA = Path(__file__).parent / "data"
@@ -64,7 +66,7 @@ class Phrase:
 
     @property
     def fts(self) -> str:
-        return '"' + fts_tokens(self.text) + '"'
+        return fts_phrase(self.text) or '""'
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +173,7 @@ def to_fts5(tree) -> str:
     query that is only a negation searches its words instead.
 
     >>> to_fts5(parse_query("党建 NOT 培训"))
-    '("党 建" NOT "培 训")'
+    '("党建" NOT "培训")'
     """
     if tree is None:
         return '""'
@@ -192,7 +194,7 @@ def to_fts5(tree) -> str:
 
 
 def escape_fts(query: str) -> str:
-    """Datasette's ``escape_fts`` for our character index: 党建 → "党 建"."""
+    """Datasette's ``escape_fts`` for our bigram index: 党建引领 → "党建 建引 引领"."""
     return to_fts5(parse_query(query))
 
 
@@ -286,7 +288,7 @@ def search_ids(conn, limit: int | None = 20, offset: int = 0, **filters) -> tupl
     total = conn.execute(f"SELECT COUNT(*) FROM articles a{where}", params).fetchone()[0]
     page = [-1 if limit is None else int(limit), int(offset)]
     if phrases:
-        rank = " OR ".join('"' + fts_tokens(p) + '"' for p in phrases)
+        rank = " OR ".join(fts_phrase(p) for p in phrases)
         sql = (f"SELECT a.id FROM articles a LEFT JOIN (SELECT rowid AS r, bm25(articles_fts) AS score "
                f"FROM articles_fts WHERE articles_fts MATCH ?) s ON s.r = a.rowid{where} "
                f"ORDER BY s.score, a.published DESC, a.id LIMIT ? OFFSET ?")
@@ -385,8 +387,6 @@ def article_practices(conn, article_id: str) -> list[dict]:
 
 
 def decode_evidence(raw) -> list[str]:
-    import json
-
     try:
         value = json.loads(raw or "[]")
     except ValueError:

@@ -56,19 +56,37 @@ class LinearModel:
         return {c: e / total for c, e in zip(self.classes, exp)}
 
     def to_json(self) -> dict:
-        return {"classes": list(self.classes), "intercept": [round(x, 5) for x in self.intercept],
-                "weights": {k: [round(x, 5) for x in v] for k, v in sorted(self.weights.items())}}
+        """Weights stored sparse: feature → [[class index, weight], …] for non-zero weights."""
+        return {"classes": list(self.classes), "intercept": [_short(x) for x in self.intercept],
+                "weights": {k: [[i, _short(x)] for i, x in enumerate(v) if _short(x)]
+                            for k, v in sorted(self.weights.items())}}
 
     @classmethod
     def from_json(cls, obj: dict) -> "LinearModel":
-        return cls(tuple(obj["classes"]), {k: tuple(v) for k, v in obj["weights"].items()},
-                   tuple(obj["intercept"]))
+        width = len(obj["intercept"])
+        weights = {}
+        for name, pairs in obj["weights"].items():
+            row = [0.0] * width
+            for i, x in pairs:
+                row[i] = x
+            weights[name] = tuple(row)
+        return cls(tuple(obj["classes"]), weights, tuple(obj["intercept"]))
+
+
+def _short(x: float) -> float | int:
+    """A weight with three decimals, 0 when smaller (most weights of rare features)."""
+    r = round(x, 3)
+    return int(r) if r == int(r) else r
 
 
 def save_model(model: LinearModel, path: Path, meta: dict) -> None:
     """Write ``model`` as JSON with how it was trained (``meta``: data, sizes, CV figures)."""
-    path.write_text(json.dumps({"meta": meta, **model.to_json()}, ensure_ascii=False, indent=0) + "\n",
-                    encoding="utf-8")
+    obj = model.to_json()
+    # One feature per line: diffs of a retrained model stay readable.
+    lines = [json.dumps(k, ensure_ascii=False) + ": " + json.dumps(v) for k, v in obj["weights"].items()]
+    head = {"meta": meta, "classes": obj["classes"], "intercept": obj["intercept"]}
+    text = json.dumps(head, ensure_ascii=False)[:-1] + ',\n"weights": {\n' + ",\n".join(lines) + "\n}}\n"
+    path.write_text(text, encoding="utf-8")
 
 
 @lru_cache(maxsize=4)

@@ -20,7 +20,7 @@ from functools import lru_cache
 from corpus.article import Article
 from extract.analysis import Fact
 from extract.document import RE_ITEM, Sentence, sentence_at, split_sentences
-from extract.fact_model import metric_model, subject_model
+from extract.fact_model import LinearModel, metric_model, subject_model
 from extract.numbers import Quantity, find_quantities, units
 from extract.tables import read_tsv
 from extract.segment import tokenize, word_tags
@@ -191,6 +191,7 @@ class Figure:
     candidates: tuple[Candidate, ...]
     before: str
     after: str
+    notes: tuple[str, ...] = ()   # rule decisions worth a feature (population: background figure)
 
 
 def find_figures(plain: str) -> list[Figure]:
@@ -225,9 +226,11 @@ def find_figures(plain: str) -> list[Figure]:
         share = None
         if q.kind == "ratio" and last and last.q.start >= s.start:
             # 其中80岁以上29人，占36.1%: the share of what the figure before counted
-            share = (last.rule_subject or fallback_subject(last.rule_metric, last.unit)).removesuffix("占比") + "占比"
+            base = (last.rule_subject or fallback_subject(last.rule_metric, last.unit)).removesuffix("占比")
+            share = base + "占比" if len(RE_CJK.findall(base)) >= 2 else None
             subject = subject or share
         unit = q.unit or _implied_unit(plain[s.start:q.start])
+        notes: list[str] = []
         metric = decide_metric(subject, unit, q, plain[left_bound:q.start], plain[q.end:s.end],
                                plain[s.start:q.start])
         if metric in ("participants", "beneficiaries") and (
@@ -236,10 +239,11 @@ def find_figures(plain: str) -> list[Figure]:
                 and RE_LIST_GAP.fullmatch(plain, last.q.end, q.start)):
             metric = "other"     # 住户有1235户，其中散户112户、安置户193户: the list goes on
             population_at = q.start
+            notes.append("population")
         figures.append(Figure(
             q=q, sentence=s, unit=unit, year=years[i], rule_subject=subject, rule_metric=metric,
             candidates=subject_candidates(plain, q, left_bound, right_bound, subject, share),
-            before=plain[left_bound:q.start], after=plain[q.end:right_bound],
+            before=plain[left_bound:q.start], after=plain[q.end:right_bound], notes=tuple(notes),
         ))
         prev_end = q.end
         if subject and plain.startswith(subject, q.end):
@@ -260,7 +264,7 @@ def extract_facts(doc) -> list[Fact]:
     for fig in find_figures(plain):
         q, s = fig.q, fig.sentence
         subject, p_subject, why_subject = choose_subject(plain, fig)
-        metric, p_metric, why_metric = choose_metric(plain, fig, subject)
+        metric, p_metric, why_metric = choose_metric(plain, fig, fig.rule_subject)
         subject = subject or fallback_subject(metric, fig.unit)
         lo, hi = sentence_window(text, s.start, s.end, q.start, q.end)
         raw_sentence = text[lo:hi]
@@ -711,21 +715,45 @@ def decide_metric(subject: str | None, unit: str, q: Quantity, before: str, afte
             found = None
     if found is None:
         return default
-    if kind == "count" and q.unit not in ("个", "") and found in ("participants", "beneficiaries"):
-        return default   # 15所会员校, 8类…人员: the unit counts places or kinds, not people
-    if kind in ("item", "case") and found in ("participants", "beneficiaries", "teams", "branches"):
-        return default   # 找回被盗电动车3辆: things counted by a measure word are never people or groups
-    if kind == "event" and found in ("venues", "teams", "branches"):
-        return default   # 救援中心每年搜救200多次: who acts, counted in sessions
-    if kind == "person" and found == "beneficiaries" and RE_MEMBERS_OF.match(after):
-        return "participants"
-    if kind in ("person", "household") and q.unit \
-            and found not in ("participants", "beneficiaries", "other"):
-        return default
-    if kind == "event" and (found == "other" or found == "participants" and subject
-                            and _head_metric(subject[-2:]) != found):
-        return default   # 退休干部助力社区治理21场: people doing something, counted in sessions
+    for row in metric_conflicts():
+        if row.kind == kind and found in row.keyword_metrics \
+                and CONFLICT_CONDITIONS[row.condition](q, subject, found, after):
+            return default if row.result == "unit" else row.result
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class MetricConflict:
+    """A row of ``data/metric_conflicts.tsv``: what wins when unit and keyword disagree."""
+
+    kind: str
+    keyword_metrics: frozenset[str]
+    condition: str
+    result: str          # a metric, or "unit" for the unit's default metric
+    example: str
+
+
+# The conditions a row of data/metric_conflicts.tsv may name.
+CONFLICT_CONDITIONS: dict[str, Callable[[Quantity, str | None, str, str], bool]] = {
+    "always": lambda q, subject, found, after: True,
+    "written_unit": lambda q, subject, found, after: bool(q.unit),
+    "written_not_ge": lambda q, subject, found, after: q.unit not in ("个", ""),
+    "members_after": lambda q, subject, found, after: bool(RE_MEMBERS_OF.match(after)),
+    "head_not_last": lambda q, subject, found, after: bool(subject) and _head_metric(subject[-2:]) != found,
+}
+
+
+@lru_cache(maxsize=1)
+def metric_conflicts() -> tuple[MetricConflict, ...]:
+    """The rows of ``data/metric_conflicts.tsv``, in order (the first that holds wins)."""
+    rows = []
+    for r in read_tsv("metric_conflicts.tsv"):
+        if r["condition"] not in CONFLICT_CONDITIONS:
+            raise ValueError(f"metric_conflicts.tsv: unknown condition {r['condition']!r}; "
+                             f"known: {', '.join(CONFLICT_CONDITIONS)}")
+        rows.append(MetricConflict(r["kind"], frozenset(r["keyword_metrics"].split()), r["condition"],
+                                   r["result"], r["example"]))
+    return tuple(rows)
 
 
 def _keyword_starts_before(phrase: str, tail: int) -> bool:
@@ -764,11 +792,11 @@ def subject_candidates(plain: str, q: Quantity, left_bound: int, sent_end: int,
 
     >>> t = "在14个社区织密171个治理网格"
     >>> q = next(x for x in find_quantities(t) if x.span == "171个")
-    >>> sorted({c.text for c in subject_candidates(t, q, 0, len(t), "织密")})
-    ['织密', '网格', '治理网格']
+    >>> sorted((c.source, c.text) for c in subject_candidates(t, q, t.index("织密"), len(t), "织密"))
+    [('head', '网格'), ('left', '织密'), ('right-open', '治理网格'), ('rule', '织密')]
     """
-    if q.kind.startswith("cell:"):
-        return (Candidate(rule, "rule"),) if rule else ()
+    if q.kind.startswith("cell:") or any(q.span.endswith(noun) for noun in noun_units()):
+        return (Candidate(rule, "rule"),) if rule else ()   # 5部门: the measure word is the noun
     found: list[Candidate] = []
 
     def add(text: str | None, source: str) -> None:
@@ -819,7 +847,10 @@ def _left_raw(clause: str) -> str | None:
     → ``35岁及以下``): a group named by a description rather than a noun."""
     body = RE_LEFT_TAIL.sub("", clause.strip(SPACES + QUOTES))
     n = len(RE_CJK.findall(body))
-    return body if 1 <= n <= 8 else None
+    tags = [t for _, t in _tagged(body)]
+    if not 1 <= n <= 8 or "的" in body or any(t.startswith("v") and t != "vn" for t in tags):
+        return None   # 严格落实党费: a predicate; …的人: a noun phrase (_left_noun reads it)
+    return body if any(t.startswith(("n", "m", "x")) for t in tags) else None
 
 
 def _before_from(plain: str, q: Quantity, left_bound: int) -> str | None:
@@ -905,6 +936,7 @@ def subject_pairs(plain: str, fig: Figure) -> list[tuple[str, dict[str, float]]]
         sources.setdefault(c.text, set()).add(c.source)
     rule = fig.rule_subject
     base = subject_features(plain, fig, rule, sources.get(rule, {"rule"})) if rule else {"rule_none": 1.0}
+    quality = _rule_quality(rule)
     out = []
     for text, srcs in sources.items():
         if text == rule:
@@ -912,7 +944,43 @@ def subject_pairs(plain: str, fig: Figure) -> list[tuple[str, dict[str, float]]]
         f = subject_features(plain, fig, text, srcs)
         diff = {k: v - base.get(k, 0.0) for k, v in f.items()}
         diff.update({k: -v for k, v in base.items() if k not in f})
+        diff.update(_relation(text, rule, quality))
         out.append((text, {k: v for k, v in diff.items() if v}))
+    return out
+
+
+def doubtful(rule: str | None) -> bool:
+    """True when the rules' subject may be replaced: none, one character, a verb or words
+    without a noun (新建, 修缮), or no keyword of ``data/metrics.tsv`` at all. A noun phrase
+    with a keyword stays: on such phrases the model's overrides lost as often as they won."""
+    quality = _rule_quality(rule)
+    return bool(quality.keys() & {"R:none", "R:no_noun", "R:all_verbs", "R:len=1", "R:no_keyword"})
+
+
+def _rule_quality(rule: str | None) -> dict[str, float]:
+    """What makes the rules' subject doubtful: a verb (新建), one character, no noun."""
+    if not rule:
+        return {"R:none": 1.0}
+    tags = [t for _, t in _tagged(rule) if t != "quote"]
+    out = {f"R:len={_bucket(len(RE_CJK.findall(rule)))}": 1.0,
+           f"R:last_tag={tags[-1][:2] if tags else 'none'}": 1.0}
+    if not any(t.startswith(NOUNISH) for t in tags):
+        out["R:no_noun"] = 1.0
+    if tags and all(t.startswith("v") and not t.startswith("vn") for t in tags):
+        out["R:all_verbs"] = 1.0
+    if _head_metric(rule) is None:
+        out["R:no_keyword"] = 1.0
+    return out
+
+
+def _relation(text: str, rule: str | None, quality: dict[str, float]) -> dict[str, float]:
+    """How a candidate stands to the rules' subject: inside it, around it, apart."""
+    out = dict(quality)
+    if rule and text in rule:
+        out["inside_rule"] = 1.0
+        out["inside_rule_suffix" if rule.endswith(text) else "inside_rule_other"] = 1.0
+    elif rule and rule in text:
+        out["around_rule"] = 1.0
     return out
 
 
@@ -921,15 +989,16 @@ def subject_pairs(plain: str, fig: Figure) -> list[tuple[str, dict[str, float]]]
 OVERRIDE = 0.6
 
 
-def choose_subject(plain: str, fig: Figure) -> tuple[str | None, float, str]:
+def choose_subject(plain: str, fig: Figure, model: LinearModel | None = None) -> tuple[str | None, float, str]:
     """(subject, probability, evidence): the rules' subject unless the subject model is
-    sure that another candidate names what is counted better."""
-    model = subject_model()
+    sure that another candidate names what is counted better (``model``: another than the
+    shipped one, as cross-validation trains)."""
+    model = model or subject_model()
     if model is None:
         return fig.rule_subject, 1.0 if fig.rule_subject else 0.5, "subject-rule: no model"
     pairs = [(model.proba(f)["1"], text) for text, f in subject_pairs(plain, fig)]
     p, best = max(pairs, default=(0.0, None))
-    if best is not None and p > OVERRIDE:
+    if best is not None and p > OVERRIDE and doubtful(fig.rule_subject):
         return best, p, f"subject-model: {best} {p:.2f} over rule {fig.rule_subject or '-'}"
     if fig.rule_subject is None:
         return None, 0.5, "subject: none found"
@@ -955,12 +1024,28 @@ def metric_features(plain: str, fig: Figure, subject: str | None) -> dict[str, f
         f[f"head={head}|kind={kind}"] = 1.0
     for c in fig.candidates:
         f[f"cand_head:{c.source}={_head_metric(c.text)}"] = 1.0
+        words = [w for w, t in _tagged(c.text) if _is_noun(w, t)]
+        if words and _common(words[-1]):
+            f[f"cand_word={words[-1]}"] = 1.0
+    for word, tag in _tagged(_clause(plain, q.start, fig.sentence.start, -1))[-4:]:
+        if _common(word):
+            f[f"before_word={word}"] = 1.0
+    for word, tag in _tagged(_clause(plain, q.end, fig.sentence.end, +1))[:3]:
+        if _common(word):
+            f[f"after_word={word}"] = 1.0
+    rest = plain[q.end:fig.sentence.end]
+    if re.match(r"[^，,；;。]{0,4}[，,]?\s*占", rest):
+        f["share_follows"] = 1.0   # 男性98人，占53.8%: a breakdown of a population
+    if "其中" in plain[fig.sentence.start:q.start]:
+        f["among"] = 1.0
     before = fig.before.rstrip(SPACES)[-6:]
     after = fig.after[:6]
     for i in range(len(before) - 1):
         f[f"b:{before[i:i + 2]}"] = 1.0
     for i in range(len(after) - 1):
         f[f"a:{after[i:i + 2]}"] = 1.0
+    for note in fig.notes:
+        f[f"note={note}"] = 1.0
     if RE_BENEFIT_BEFORE.search(fig.before.rstrip(SPACES)):
         f["benefit_verb"] = 1.0
     if RE_MEMBERS_OF.match(fig.after):
@@ -970,24 +1055,60 @@ def metric_features(plain: str, fig: Figure, subject: str | None) -> dict[str, f
     return f
 
 
-# Spec-fixed metrics: money is funds and a share is a ratio whatever the words say.
+# Proper names (people, places, organisations) in the segmenter's dictionary: never features,
+# so that a trained model holds general words only, none peculiar to an article.
+PROPER_TAGS = ("nr", "ns", "nt", "nz")
+
+
+def _common(word: str) -> bool:
+    """True for a general word of the segmenter's dictionary (党员, 居民), not a name."""
+    tag = word_tags().get(word)
+    return bool(tag) and not tag.startswith(PROPER_TAGS) and bool(RE_CJK.search(word))
+
+
+# Spec-fixed metrics: money is funds and a share is a ratio whatever the words say, and
+# the population of a place is background, `other` (corpus README, "Which numbers are facts").
 FIXED_METRIC_KINDS = {"money": "funds", "ratio": "ratio"}
 
 
-def choose_metric(plain: str, fig: Figure, subject: str | None) -> tuple[str, float, str]:
-    """(metric, probability, evidence): the metric model's choice, given the rules' metric."""
+def fixed_metric(fig: Figure) -> tuple[str, str] | None:
+    """(metric, why) when the spec decides the metric whatever a model says."""
     info = units().get(fig.unit)
     kind = "ratio" if fig.unit == "%" or fig.q.kind == "ratio" else info.kind if info else ""
     if kind in FIXED_METRIC_KINDS:
-        return FIXED_METRIC_KINDS[kind], 1.0, f"metric-rule: {kind} → {FIXED_METRIC_KINDS[kind]}"
-    model = metric_model()
+        return FIXED_METRIC_KINDS[kind], f"metric-rule: {kind} → {FIXED_METRIC_KINDS[kind]}"
+    if "population" in fig.notes:
+        return "other", "metric-rule: population of a place → other"
+    return None
+
+
+def choose_metric(plain: str, fig: Figure, subject: str | None,
+                  model: LinearModel | None = None) -> tuple[str, float, str]:
+    """(metric, probability, evidence): the metric model's choice, given the rules' metric
+    (``model``: another than the shipped one, as cross-validation trains)."""
+    fixed = fixed_metric(fig)
+    if fixed:
+        return fixed[0], 1.0, fixed[1]
+    model = model or metric_model()
     if model is None:
         return fig.rule_metric, 1.0, f"metric-rule: {fig.rule_metric}"
     proba = model.proba(metric_features(plain, fig, subject))
-    metric = max(proba, key=proba.get)
+    metric = overrule(proba, fig.rule_metric)
     head = _head_metric(subject) if subject else None
     why = f"metric-model: {metric} {proba[metric]:.2f} (unit {fig.unit or '-'}, head {head or '-'}, rule {fig.rule_metric})"
     return metric, proba[metric], why
+
+
+# The metric model overrules the rules' metric only by this margin of probability
+# (cross-validated by article: 0 loses on the texts the rules were written on, 0.4 gains less
+# on new ones).
+METRIC_MARGIN = 0.2
+
+
+def overrule(proba: dict[str, float], rule: str) -> str:
+    """The model's metric when it beats the rules' one by ``METRIC_MARGIN``, else the rules'."""
+    best = max(proba, key=proba.get)
+    return best if proba[best] - proba.get(rule, 0.0) > METRIC_MARGIN else rule
 
 
 def number_certainty(q: Quantity) -> tuple[float, str]:

@@ -128,28 +128,15 @@ RE_SHARE_BEFORE = re.compile(
 )
 # A word share (约占一半 → 50 %, about): the 占 is part of the span as annotated.
 RE_HALF = re.compile(r"(?P<pre>约|近|超过|超)?占(?P<half>一半|半数)")
-# Context that marks a digit run as an identifier, not a count.
-# Only separators may stand between the label and the number: 电话投诉等1500余件 is a count.
-RE_ID_CONTEXT = re.compile(
-    r"(电话|手机|热线|传真|ICP|备案|许可证|证号|编号|号码|邮编|QQ|微信号|版次|字第)"
-    r"(?:[^\n\u4e00-\u9fff]|[是为号码])*$"
-)
-# Digits glued to these are dates, times, codes, formulas or versions: 2024-05-11, 1+8+N, SA21.
+# Digits glued to these are dates, times, codes, formulas or versions (2024-05-11, 1+8+N;
+# more such rules in data/decline_rules.tsv).
 LEFT_GLUE = set("+-—–~～:：/.．_#№")
-RIGHT_GLUE = set("+:：/_#")
-ORDINAL_BEFORE = ("第", "初", "周", "星期", "礼拜", "每")
-# A size a rule is set by (按照500~1000人规模切分网格), not a reported count.
-RE_PARAMETER_AFTER = re.compile(r"[ \u00a0]?(?:的?规模|的标准)")
 # A limit a rule sets (出资比例不得超过20%, 每月不少于2次), not a reported figure.
 RE_LIMIT_BEFORE = re.compile(r"(?:不得|不能|不应|不|最多|最少)(?:超过|超出|高于|低于|少于|多于|大于|小于)$")
 # A lone Chinese numeral closing a list (甲、乙等三个清单) or listed beside written counts
 # (5个村、一个社区和8个部门) is a count, not a slogan.
 # …等四个板块: parts of a structure, not things set up (corpus README, named structures).
 PART_NOUNS = ("板块", "模块", "方面", "领域", "维度", "环节", "部分", "层级", "类别")
-# Parts of a framework are never counts of work, whatever the numeral (围绕…4个方面制定了20项标准).
-STRUCTURE_PARTS = ("板块", "模块", "方面", "维度", "环节", "层级")
-BUILDING_UNITS = ("栋", "幢")
-ADDRESS_BEFORE = ("期", "区", "苑", "园", "院", "座", "号")
 RE_RANGE_NEXT = re.compile(r"[-—–~～至到][0-9０-９]")
 RE_LIST_BEFORE = re.compile(r"(?:[^，,。；;：:]等|[0-9][^，,。；;：:]{1,12}[、和及])$")
 # A duration counts only as the measure of work done (志愿服务时长超360日), not as a period.
@@ -206,7 +193,21 @@ def _number(s: str) -> int | float | None:
         if w is None or None in digits or not digits:
             return None
         return float(f"{w}." + "".join(str(d) for d in digits))
-    return cn_to_number(s)
+    pair = _cn_pair(s)
+    return pair if pair is not None else cn_to_number(s)
+
+
+# Two neighbouring numerals are a rough range (五六十名 = 50 to 60, 两三个): like a written
+# range (200-1000元) it is read as its lower bound, approx "over" (corpus README, ranges).
+RE_CN_PAIR = re.compile(r"(?P<low>[二两三四五六七八])(?P<high>[三四五六七八九])(?P<mag>[十百千万萬]?)")
+
+
+def _cn_pair(s: str) -> int | None:
+    """``五六十`` → 50, ``两三`` → 2; None unless ``s`` is two consecutive numerals (+ magnitude)."""
+    m = RE_CN_PAIR.fullmatch(s)
+    if not m or CN_DIGIT[m.group("high")] != CN_DIGIT[m.group("low")] + 1:
+        return None
+    return CN_DIGIT[m.group("low")] * ({"": 1, **CN_SMALL, **CN_BIG}[m.group("mag")])
 
 
 def _tidy(value: float) -> int | float:
@@ -248,7 +249,7 @@ def _approx(m: re.Match) -> str:
         word = m.groupdict().get(group)
         if word and word in QUALIFIER_APPROX:
             return QUALIFIER_APPROX[word]
-    if m.groupdict().get("range"):
+    if m.groupdict().get("range") or _cn_pair(m.group("num") + (m.group("mag") or "")) is not None:
         return "over"   # ranges are scored by their lower bound
     return "exact"
 
@@ -258,70 +259,143 @@ def _is_single_cn(num: str) -> bool:
     return len(num) == 1 and not num.isdigit() and num not in "０１２３４５６７８９"
 
 
-def _declined(text: str, m: re.Match, unit: Unit | None) -> bool:
-    """True when the match is not a quantity the gold counts (dates, ages, slogans, ids…)."""
-    s, e = m.start("num"), m.end()
+@dataclass(frozen=True, slots=True)
+class DeclineRule:
+    """One row of ``data/decline_rules.tsv``: when a number is not a reported quantity."""
+
+    name: str
+    numeral: str               # any | arabic | chinese
+    unit: re.Pattern | None    # over "kind/surface"; None: any unit or none
+    no_unit: bool              # the rule needs the number to have no measure word
+    test: str                  # always | num | before | before_num | after | check
+    window: int
+    pattern: re.Pattern | None
+    check: str
+    example: str
+
+
+@lru_cache(maxsize=1)
+def decline_rules() -> tuple[DeclineRule, ...]:
+    """The rules of ``data/decline_rules.tsv``, compiled; a ``check`` must name a test here."""
+    rules = []
+    for r in read_tsv("decline_rules.tsv"):
+        unit = r["unit"]
+        check = r["pattern"] if r["test"] == "check" else ""
+        if check and check not in DECLINE_CHECKS:
+            raise ValueError(f"decline rule {r['name']!r}: no check {check!r}; "
+                             f"known: {', '.join(sorted(DECLINE_CHECKS))}")
+        pattern = re.compile(r["pattern"]) if r["test"] in ("num", "before", "before_num", "after") else None
+        rules.append(DeclineRule(r["name"], r["numeral"], re.compile(unit) if unit and unit != "-" else None,
+                                 unit == "-", r["test"], int(r["window"] or 0), pattern, check, r["example"]))
+    return tuple(rules)
+
+
+def declined_by(text: str, m: re.Match, unit: Unit | None) -> str | None:
+    """The name of the first rule of ``data/decline_rules.tsv`` that says the match is not a
+    quantity the gold counts (dates, ages, ordinals, slogans, ids…), or None."""
     num = m.group("num")
-    left = text[s - 1] if s else ""
-    right = text[e] if e < len(text) else ""
     arabic = num[0].isdigit() or num[0] in "０１２３４５６７８９"
-    if unit is None:
-        # A bare number counts only with a magnitude (约21万) or a word share.
-        if not m.group("mag") or not arabic and not m.group("pre"):
-            return True
-        if right and (right in CN_CHARS or right.isdigit()):
-            return True
-    elif unit.kind in ("date", "age"):
+    unit_key = f"{unit.kind}/{unit.surface}" if unit else None
+    for rule in decline_rules():
+        if rule.numeral != "any" and (rule.numeral == "arabic") != arabic:
+            continue
+        if rule.no_unit and unit is not None or rule.unit is not None and (
+                unit_key is None or not rule.unit.fullmatch(unit_key)):
+            continue
+        if _fires(rule, text, m, unit):
+            return rule.name
+    return None
+
+
+def _fires(rule: DeclineRule, text: str, m: re.Match, unit: Unit | None) -> bool:
+    if rule.test == "always":
         return True
-    elif unit.kind == "duration" and not RE_DURATION_BEFORE.search(text, max(0, s - 8), s):
-        return True
-    before = text[max(0, m.start() - 4):m.start()].rstrip(" \u00a0")
-    if any(before.endswith(w) for w in ORDINAL_BEFORE):
-        return True
-    if arabic:
-        if left in LEFT_GLUE or left.isascii() and left.isalnum():
-            return True
-        if right in RIGHT_GLUE or right.isascii() and right.isalpha():
-            return True
-        nxt = text[m.end("num"):m.end("num") + 2]
-        if not m.group("range") and len(nxt) == 2 and nxt[0] in "-—–:：/.．" and nxt[1].isdigit():
-            return True
-        digits = len(RE_NON_DIGIT.sub("", num))
-        # Seven digits are an ID or phone number unless money is counted; past 15 digits
-        # nothing is a quantity (and a float would overflow).
-        if digits >= 7 and (unit is None or unit.kind != "money") or digits > 15:
-            return True
-        if RE_ID_CONTEXT.search(text, max(0, s - 14), s):
-            return True
-        if len(num) == 4 and num[:2] in ("19", "20") and right == "年":
-            return True
-    else:
-        if left and left in CN_CHARS:      # 十一五, 一一对应
-            return True
-        if len(num) > 1 and all(c in CN_DIGIT for c in num):
-            return True                    # 六一节, 二〇二四: digit strings, not counts
-        listed = unit is not None and unit.kind != "duration" and _listed(text, m, unit)
-        if _is_single_cn(num) and not m.group("mag") and not m.group("mid") and not listed \
-                and not _counts_people_or_events(text, m, num, unit) \
-                and not (num in "万千百" and (m.group("pre") or m.group("post"))):
-            if unit is None or unit.kind not in ("area", "money", "weight", "length"):
-                return True
-        if num in "万千百亿" and not (m.group("pre") or m.group("post") or m.group("mid")):
-            return True
-        if _in_short_quote(text, s):
-            return True
-    if RE_PARAMETER_AFTER.match(text, m.end()) or _is_limit(text, m):
-        return True
-    if unit is not None and text.startswith(STRUCTURE_PARTS, m.end()):
-        return True
-    if unit is not None and unit.surface in BUILDING_UNITS and before.endswith(ADDRESS_BEFORE):
-        return True   # 某小区二期3栋楼下: a building number in an address
-    if m.group("range"):
-        low = _number(num)
-        high = _number(m.group("num2"))
-        if low is None or high is None or high < low or high <= 10 or high > 10 * max(low, 1):
-            return True   # rule parameters (留1—2名…值班), not reports
-    return False
+    if rule.test == "check":
+        return DECLINE_CHECKS[rule.check](text, m, unit)
+    if rule.test == "num":
+        return bool(rule.pattern.fullmatch(m.group("num")))
+    if rule.test == "after":
+        return bool(rule.pattern.match(text, m.end()))
+    anchor = m.start() if rule.test == "before" else m.start("num")
+    return bool(rule.pattern.search(text[max(0, anchor - rule.window):anchor]))
+
+
+def _declined(text: str, m: re.Match, unit: Unit | None) -> bool:
+    return declined_by(text, m, unit) is not None
+
+
+# The tests a decline rule can name (``check`` in data/decline_rules.tsv): what a pattern
+# over the neighbouring characters cannot say.
+def _bare_number(text: str, m: re.Match, unit: Unit | None) -> bool:
+    """A number without a measure word counts only with a magnitude (约21万) after digits
+    or a qualifier."""
+    arabic = m.group("num")[0].isdigit() or m.group("num")[0] in "０１２３４５６７８９"
+    return not m.group("mag") or not arabic and not m.group("pre")
+
+
+def _duration_not_work(text: str, m: re.Match, unit: Unit | None) -> bool:
+    """A duration is a time frame unless it measures work (志愿服务时长超360日)."""
+    s = m.start("num")
+    return not RE_DURATION_BEFORE.search(text, max(0, s - 8), s)
+
+
+def _date_like(text: str, m: re.Match, unit: Unit | None) -> bool:
+    """Digits followed by a separator and a digit (2024-05, 10.1, 8:30), unless a range."""
+    nxt = text[m.end("num"):m.end("num") + 2]
+    return not m.group("range") and len(nxt) == 2 and nxt[0] in "-—–:：/.．" and nxt[1].isdigit()
+
+
+def _long_digits(text: str, m: re.Match, unit: Unit | None) -> bool:
+    """Seven digits are an ID or phone number unless money is counted; past 15 digits
+    nothing is a quantity (and a float would overflow)."""
+    digits = len(RE_NON_DIGIT.sub("", m.group("num")))
+    return digits >= 7 and (unit is None or unit.kind != "money") or digits > 15
+
+
+def _year(text: str, m: re.Match, unit: Unit | None) -> bool:
+    num = m.group("num")
+    return len(num) == 4 and num[:2] in ("19", "20") and text[m.end():m.end() + 1] == "年"
+
+
+def _lone_numeral(text: str, m: re.Match, unit: Unit | None) -> bool:
+    """一 … 十 alone before a measure word: mostly slogans (三会一课, 五老, 一个党员), unless
+    listed beside written counts, or counting people or sessions, or measuring land/money."""
+    num = m.group("num")
+    if not _is_single_cn(num) or m.group("mag") or m.group("mid"):
+        return False
+    if unit is not None and unit.kind != "duration" and _listed(text, m, unit):
+        return False
+    if _counts_people_or_events(text, m, num, unit) or num in "万千百" and (m.group("pre") or m.group("post")):
+        return False
+    return unit is None or unit.kind not in ("area", "money", "weight", "length")
+
+
+def _bare_magnitude(text: str, m: re.Match, unit: Unit | None) -> bool:
+    return m.group("num") in "万千百亿" and not (m.group("pre") or m.group("post") or m.group("mid"))
+
+
+def _short_quote(text: str, m: re.Match, unit: Unit | None) -> bool:
+    return _in_short_quote(text, m.start("num"))
+
+
+def _limit(text: str, m: re.Match, unit: Unit | None) -> bool:
+    return _is_limit(text, m)
+
+
+def _range_parameter(text: str, m: re.Match, unit: Unit | None) -> bool:
+    """``留1—2名…值班``: a small or wide range is a rule's parameter, not a report."""
+    if not m.group("range"):
+        return False
+    low, high = _number(m.group("num")), _number(m.group("num2"))
+    return low is None or high is None or high < low or high <= 10 or high > 10 * max(low, 1)
+
+
+DECLINE_CHECKS = {
+    "bare_number": _bare_number, "duration_not_work": _duration_not_work, "date_like": _date_like,
+    "long_digits": _long_digits, "year": _year, "lone_numeral": _lone_numeral,
+    "bare_magnitude": _bare_magnitude, "short_quote": _short_quote, "limit": _limit,
+    "range_parameter": _range_parameter,
+}
 
 
 # 三位退休农技专家, 经过四次调解, 三场专题教学: a small Chinese numeral before a person or

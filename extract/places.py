@@ -1,19 +1,25 @@
 """Region: the place an article reports on, as province/city/county/town (full official names).
 
 Names are found with the gazetteer (``extract.gazetteer``) in the simplified title and body,
-then resolved in three steps:
+each with its context (an example or a destination: 例如…, …等地, 学习…经验; the place's own
+office: 某县县委; part of a person's or an institution's name; an outlet's name; near the start
+of its sentence). Cue words live in ``data/region_cues.tsv``. Then:
 
 1. **Disambiguate.** A name with one sound reading (长沙市, 天心区) anchors its whole chain.
    An ambiguous name (朝阳区 ×2, 城关镇 ×99) or a weak one (城区, 天心, a town's short form
    金胜) counts only when the article also names, or anchors, a unit above it (or the unit
    itself in full); otherwise it is dropped, never guessed.
-2. **Weigh.** Each resolved mention adds a weight to its unit and to every unit above it:
-   the title and lead weigh most; lines that are only lists of places (SEO county lists that
-   survived cleaning) count nothing.
-3. **Descend.** Take the heaviest province, then its heaviest city, county and town. A lower
-   level is kept only when it carries a good share of its parent's weight and clearly beats
-   its siblings: a place named once as an example (成都…在崇州启动) or several towns side by
-   side leave that level null.
+2. **Candidates.** Every resolved unit and the units above it form a tree; each unit carries
+   the mentions that name it or a unit below it.
+3. **Rules as a feature.** The weight rules (title and lead weigh most, a child must carry a
+   share of its parent and beat its siblings) give one chain; it is a feature, not the answer.
+4. **Model.** A logistic regression (``data/region_model.json``, trained by
+   ``scripts/train_region.py`` on our annotated articles) scores every child of the unit
+   reached, from the top; the likeliest child is kept while it clears its level's threshold,
+   so each level is either filled or left null (a place named once as an example, several
+   towns side by side). Without the model file the rules decide.
+
+The Region carries the model's confidence and an evidence trace.
 
 >>> from corpus.article import Article
 >>> resolve_region(Article("x", "太原晋源区金胜镇开展活动。", title="太原晋源区金胜镇:党建引领"))
@@ -67,15 +73,6 @@ RE_ESTATE_AFTER = re.compile(r"(?:小区|花园|家园|新村|公寓|大厦|山�
 # (某市的青岛路, 长沙街), wherever the article is; a town's short form before 街 is the town
 # itself (某区李庄街 for 李庄街道). 街道 is a town suffix; 道路/道德, 路径/路线 are ordinary words.
 RE_STREET_AFTER = re.compile(r"(?:大街|大道|路(?![径线])|街(?![道区头])|巷|道(?![路德理]))")
-# Cue words around a name (data/region_cues.tsv): examples, the place's own offices, and where
-# people come from or go to (来自北京的党员, 赴延安学习: not where the article is, dropped).
-CUES = DATA / "region_cues.tsv"
-CONTEXT_CHARS = 6
-CLOSING_AT = 0.85           # relative position where an article's closing part begins
-MODEL = DATA / "region_model.json"
-LEVEL_NAMES = ("province", "city", "county", "town")
-SUBJECT_CHARS = 12          # a name this close to its sentence's start is its subject's place
-SENTENCE_ENDS = "。！？；!?;"
 RE_INSTITUTION_AFTER = re.compile(r"(?:小学|中学|学校|幼儿园|医院|卫生院|卫生室|诊所|酒店|宾馆)")
 # A county's short form with a town suffix names a town the gazetteer lacks (玄武街道, 神木镇),
 # not the county: it lies in that county only where the article names the county itself.
@@ -90,11 +87,22 @@ RE_NOT_TOWN_NAME = re.compile(r"[各等和与及的所辖全个每一二三四�
 RE_ZONE = re.compile(r"(?:开发区|高新区|新区|产业园|管理区|示范区|园区)$")
 # Opening → closing marks: a short form alone inside them names a brand (“七星”和美社区).
 QUOTES = {"“": "”", '"': '"', "「": "」", "‘": "’", "《": "》"}
+# Cue words around a name (data/region_cues.tsv): examples, the place's own offices, people's
+# and institutions' names, and where people come from or go to (来自北京的党员, 赴延安学习: not
+# where the article is; such mentions are dropped). Cues are read this far around the name.
+CUES = DATA / "region_cues.tsv"
+CONTEXT_CHARS = 6
+SUBJECT_CHARS = 12          # a name this close to its sentence's start is its subject's place
+SENTENCE_ENDS = "。！？；!?;"
+CLOSING_AT = 0.85           # relative position where an article's closing part begins
+# The model (scripts/train_region.py): absent, the weight rules decide alone.
+MODEL = DATA / "region_model.json"
+LEVEL_NAMES = ("province", "city", "county", "town")
 
 
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """A place name written in the article, with the weight of where it stands."""
+    """A place name written in the article, with the weight of where it stands and its context."""
 
     match: NameMatch
     weight: float
@@ -105,6 +113,8 @@ class Mention:
     opens: bool = False      # near the start of its sentence: where a subject stands
     person: bool = False     # a short form that looks like part of a person's name (书记李建华)
     outlet: bool = False     # beside an outlet's name (某县融媒体中心, 投稿邮箱)
+    institution: bool = False   # begins an institution's name (某市分院, 某市大学)
+    quoted: bool = False     # inside quotes or title marks: a slogan's, a brand's or a book's words
 
 
 def resolve_region(article: Article, extra: Iterable[str] = ()) -> Region:
@@ -144,12 +154,15 @@ class CandidateTree:
     kids: dict[Key, tuple[Key, ...]]   # parent key (() for the root) → child keys
     rule: Region                       # what the weight rules alone decide (a feature)
     chars: int                         # length of the body, for relative positions
+    memo: dict[Key, dict[str, float]] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     def children(self, key: Key) -> tuple[Key, ...]:
         return self.kids.get(key, ())
 
     def features(self, key: Key) -> dict[str, float]:
-        return unit_features(self, key)
+        if key not in self.memo:
+            self.memo[key] = unit_features(self, key)
+        return self.memo[key]
 
 
 def region_candidates(article: Article, extra: Iterable[str] = ()) -> CandidateTree:
@@ -233,6 +246,8 @@ def unit_features(tree: CandidateTree, key: Key) -> dict[str, float]:
     f["own_org"] = float(any(m.org for m in unit.own))
     f["person_share"] = sum(m.person for m in unit.own) / len(unit.own) if unit.own else 0.0
     f["outlet"] = float(any(m.outlet for m in unit.below))
+    f["institution_share"] = sum(m.institution for m in unit.below) / n
+    f["quoted_share"] = sum(m.quoted for m in unit.below) / n
     f["own_opens_lead"] = float(any(m.opens and m.weight >= LEAD_WEIGHT for m in unit.own))
     f["opens_lead"] = float(any(m.opens and m.weight >= LEAD_WEIGHT for m in unit.below))
     f["opens_body"] = math.log1p(sum(m.opens and m.weight < LEAD_WEIGHT for m in unit.below))
@@ -245,7 +260,9 @@ def unit_features(tree: CandidateTree, key: Key) -> dict[str, float]:
     f["share_parent"] = unit.weight / parent_weight if parent_weight else 0.0
     f["share_siblings"] = unit.weight / sum(siblings) if sum(siblings) else 0.0
     f["top_sibling"] = float(not others or unit.weight >= others[0])
-    f["margin"] = max(-3.0, min(3.0, math.log((unit.weight + 0.5) / (others[0] + 0.5)))) if others else 3.0
+    f["margin"] = math.log((unit.weight + 0.5) / ((others[0] if others else 0.0) + 0.5))
+    f["light"] = float(unit.weight < MIN_WEIGHT)      # less than one title or lead mention
+    f["named_once_in_body"] = float(len(unit.below) == 1 and unit.below[0].weight == BODY_WEIGHT)
     f["siblings"] = math.log1p(len(others))
     f["children"] = math.log1p(len(tree.children(key)))
     f["ambiguity"] = math.log1p(min(len(m.match.candidates) for m in unit.own)) if unit.own else 0.0
@@ -256,6 +273,9 @@ def unit_features(tree: CandidateTree, key: Key) -> dict[str, float]:
     rule = tuple(tree.rule.levels().values())
     f["rule_chain"] = float(rule[:len(key)] == key)
     f["rule_deeper"] = float(rule[:len(key)] == key and any(rule[len(key):]))
+    # Where the rules reach this unit's parent: did they stop there or take a sibling?
+    if rule[:len(parent)] == parent and rule[:len(key)] != key:
+        f["rule_sibling" if any(rule[len(parent):len(key)]) else "rule_stops"] = 1.0
     out = {f"L{level}": 1.0}
     for name, value in f.items():
         if value:
@@ -291,9 +311,15 @@ def decode(tree: CandidateTree, model: RegionModel) -> Region:
     node: Key = ()
     confidence, evidence = 1.0, []
     while tree.children(node):
-        scored = sorted(((model.probability(tree.features(k)), k) for k in tree.children(node)),
-                        key=lambda s: (-s[0], str(s[1])))
-        p, best = scored[0]
+        probability = {k: model.probability(tree.features(k)) for k in tree.children(node)}
+        if not node:
+            # A town the article does not place (城关镇 ×99) is the answer only when no province
+            # is: it never outranks a placed chain, which gets more levels right.
+            placed = {k: p for k, p in probability.items() if k[0] is not None}
+            if placed and max(placed.values()) >= model.thresholds[0]:
+                probability = placed
+        best = min(probability, key=lambda k: (-probability[k], str(k)))
+        p = probability[best]
         level = len(best) - 1
         why = describe(tree.units[best])
         if p < model.thresholds[level]:
@@ -305,6 +331,16 @@ def decode(tree: CandidateTree, model: RegionModel) -> Region:
         for i in range(len(node), len(best)):
             chain[i] = best[i]
         node = best
+    if chain[2] is not None and chain[3] is None:
+        # A town the gazetteer cannot place (renamed, or under another county of the same
+        # name) but named as the article's own: the gold puts it under the county reached.
+        towns = {k: model.probability(tree.features(k)) for k in tree.children(()) if k[0] is None}
+        if towns:
+            best = min(towns, key=lambda k: (-towns[k], str(k)))
+            if towns[best] >= model.thresholds[3]:
+                chain[3] = best[3]
+                confidence = min(confidence, towns[best])
+                evidence.append(f"model: town {best[3]} under the county reached (p={towns[best]:.2f})")
     if not tree.units:
         evidence.append("model: the text names no place")
     rule = tuple(tree.rule.levels().values())
@@ -314,6 +350,7 @@ def decode(tree: CandidateTree, model: RegionModel) -> Region:
 
 
 def describe(unit: Unit) -> str:
+    """Why a unit scored as it did, for the evidence trace: 'named 2x, title 1, lead 1, body 0'."""
     title = sum(m.weight == TITLE_WEIGHT for m in unit.below)
     lead = sum(m.weight == LEAD_WEIGHT for m in unit.below)
     example = sum(m.example for m in unit.below)
@@ -368,7 +405,10 @@ def find_mentions(article: Article) -> Iterable[Mention]:
                 near = text[max(0, m.start - CONTEXT_CHARS):m.end + CONTEXT_CHARS]
                 yield Mention(m, w, number, pos, example=example, org=bool(cues["org_after"].match(after)),
                               opens=m.start - sentence <= SUBJECT_CHARS, person=person,
-                              outlet=bool(cues["outlet_near"].search(near)))
+                              outlet=bool(cues["outlet_near"].search(near)),
+                              institution=bool(cues["institution_after"].match(after)),
+                              quoted=any(text.rfind(o, sentence, m.start) > text.rfind(c, sentence, m.start)
+                                         for o, c in QUOTES.items() if o != c))
         if weight is None and len(text.strip()) >= LEAD_MIN_CHARS:
             in_lead = False
 
@@ -387,10 +427,12 @@ def context_cues() -> dict[str, re.Pattern]:
         "example_after": re.compile(f"(?:[^，。；、,;]{{0,3}}?)(?:{alt['example_after']})"),
         "org_after": re.compile(f"(?:{alt['org_after']})"),
         "origin_before": re.compile(f"(?:{alt['origin_before']})$"),
-        "person_before": re.compile(f"(?:{alt['person_before']})$"),
+        # 队长李建华: a surname may stand between the title and the given name read as a place.
+        "person_before": re.compile(f"(?:{alt['person_before']})[\u4e00-\u9fff]?$"),
         "person_after": re.compile(f"(?:{alt['person_after']})"),
         "surname": re.compile("[" + "".join(by_kind["surname"]) + "]"),
         "outlet_near": re.compile(f"(?:{alt['outlet_near']})"),
+        "institution_after": re.compile(f"(?:{alt['institution_after']})"),
     }
 
 

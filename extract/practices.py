@@ -1,11 +1,16 @@
 """Practices (一是…二是…, （一）…, run-in headings) and named methods (“三个不放松”).
 
-Contracts: ``extract_practices(article) -> list[Practice]`` and
-``find_named_methods(article) -> list[NamedMethod]``; offsets index ``article.text``
-(matching runs on ``article.plain``, the character-aligned simplified form, so titles and
-names come out simplified).
+Contracts: ``extract_practices(doc) -> list[Practice]`` and ``find_named_methods(doc) ->
+list[NamedMethod]``, ``doc`` an ``extract.document.Document`` (an Article is built into one);
+offsets index ``article.text`` (matching runs on the simplified form, so titles and names come
+out simplified).
 
-How practices are found (conventions in ``shared/corpus/README.md``, "Practices and themes"):
+The hand rules below find heading candidates and give each a verdict (``practice_candidates``,
+``VERDICTS``); the practice model (``extract.practice_model``, weights learnt from the annotated
+articles) makes the decision from those verdicts and the candidates' shape, and gives every
+Practice its ``confidence`` and ``evidence``.
+
+How the rules find practices (conventions in ``shared/corpus/README.md``, "Practices and themes"):
 
 1. Every heading candidate gets a rank, outermost first: a standalone heading line, ``一、``,
    ``（一）``, a run-in heading opening a paragraph (``加强组织领导。``), ``1.``/``（1）``,
@@ -30,6 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 
 from corpus.article import Article
 from corpus.markers import marker_level, shape_regex
@@ -37,7 +43,9 @@ from extract.analysis import NamedMethod, Practice
 from extract.document import (MASK, RE_WRAP_SPACE, Document, Item, as_document, ends_mid_clause)
 from extract.numbers import CN_ITEM_NUMERALS, read_tsv
 
+DATA_DIR = Path(__file__).parent / "data"
 CUES_TSV = "practice_cues.tsv"
+PATTERNS_TSV = "practice_patterns.tsv"
 METHOD_CUES_TSV = "practice_method_cues.tsv"
 
 # Ranks, outermost first. Gaps leave room; only the order matters.
@@ -69,30 +77,8 @@ RE_TRIM = re.compile(r"^[\s\u3000，,、：:。；;.．]+|[\s\u3000，,、：:�
 RE_HAS_HAN = re.compile(r"[\u4e00-\u9fff]")
 RE_CLAUSE_MARK = re.compile(r"[，,。；;]")
 RE_HAN = re.compile(r"[\u3400-\u9fff]")
-RE_CAPTION = re.compile(r"摄\s*$|\s摄|摄影|图为|供图|合影|图片")
-# A table of contents line has a dot leader (……… or …… 3); a body ellipsis (……) is prose.
-RE_DOT_LEADER = re.compile(r"\.{4,}|…{3,}|·{4,}|…{2}\s*[0-9]+\s*$", re.M)
-# Lines that are page furniture, not headings: dates, links, file names, bracketed tags.
-RE_NOT_HEADING = re.compile(
-    r"[0-9０-９]|https?:|www\.|\.(?:png|jpe?g|gif)|[【】|©@#<>\[\]{}=_/\\]|…|\.\.\.|——$|^——|^[•·]"
-)
-RE_SPACED_PHRASES = re.compile(r"[^\s，,]{3,12}[ \u3000]+[^\s，,]{3,12}")
-RE_LEAD_QUOTE = re.compile(r"^“[^”]{1,12}”[，,]?")   # “网格+”创新基层治理模式, “网格+警格联动”,强化…: the verb follows the name
 RE_PHRASE_BREAK = re.compile(r"[，,\s\u3000]")
-# Parallel phrases make a heading even without a heading verb: 党建引领,做实做细服务清单;
-# three need to be short (建班子,定制度,夯实基础), or it is a clause list of prose.
-RE_PARALLEL = re.compile(r"[^\s，,]{2,12}[，,][^\s，,]{2,12}")
-RE_SHORT_PHRASES = re.compile(r"[^\s，,]{2,6}(?:[，,][^\s，,]{2,6}){2}")
-RE_HEAD_COLON = re.compile(r"([^：:，,。\n]{3,20})[：:](?=[^\n])")
 RE_OPEN_QUOTE = re.compile(r"^[“\"']")
-# A heading flattened into a paragraph whose line breaks became spaces: after a sentence end,
-# one or two short unpunctuated phrases, then a space or line end before the body
-# (…矛盾得到化解。 多方联动 邻里互助暖人心 老王是…).
-RE_FLAT_HEADING = re.compile(
-    r"(?<=[。！!？?”])[ \u3000]+(?P<head>[^\s。！!？?，,；;：:、]{2,16}(?:[ \u3000][^\s。！!？?，,；;：:、]{2,16})?)"
-    r"(?=[ \u3000]+\S|[ \u3000]*$)",
-    re.M,
-)
 # Parallel lead clauses in one paragraph, each naming its practice in quotes:
 # 以“联合+精准”,成立…;以“速度+服务”,对…;以“网格+关爱”,…  The first opens a sentence, the
 # others follow a semicolon; three or more make a list (one or two are prose).
@@ -112,6 +98,7 @@ class Cues:
     descriptive: tuple[str, ...] = ()   # a title that describes a state, not an action: …情况
     news: tuple[str, ...] = ()          # an article written as news: 记者, 通讯员
     study: tuple[str, ...] = ()         # an article written as a study: 调研, 对策
+    demand: tuple[str, ...] = ()        # a title that demands rather than reports: 要加强学习
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +113,41 @@ class Heading:
     kind: str = ""
 
 
+def load_patterns() -> dict[str, re.Pattern[str]]:
+    """The heading-shape rules of ``practice_patterns.tsv`` (name, pattern, example), compiled.
+
+    Read as plain tab-separated lines: patterns hold quote characters that a CSV reader would eat.
+    """
+    with open(DATA_DIR / PATTERNS_TSV, encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t") for line in f][1:]
+    return {name: re.compile(pattern) for name, pattern, _example in rows}
+
+
+PATTERNS = load_patterns()
+# A photo caption: 志愿者为老人测量血压。某某 摄
+RE_CAPTION = PATTERNS["caption"]
+# A table of contents line has a dot leader (……… or …… 3); a body ellipsis (……) is prose.
+RE_DOT_LEADER = PATTERNS["dot_leader"]
+# Lines that are page furniture, not headings: dates, links, file names, bracketed tags.
+RE_NOT_HEADING = PATTERNS["not_heading"]
+RE_SPACED_PHRASES = PATTERNS["spaced_phrases"]
+# “网格+”创新基层治理模式, “网格+警格联动”,强化…: the verb follows the name
+RE_LEAD_QUOTE = PATTERNS["lead_quote"]
+# Parallel phrases make a heading even without a heading verb: 党建引领,做实做细服务清单;
+# three need to be short (建班子,定制度,夯实基础), or it is a clause list of prose.
+RE_PARALLEL = PATTERNS["parallel"]
+RE_SHORT_PHRASES = PATTERNS["short_phrases"]
+RE_HEAD_COLON = PATTERNS["head_colon"]
+# A heading flattened into a paragraph whose line breaks became spaces: after a sentence end,
+# one or two short unpunctuated phrases, then a space or line end before the body
+# (…矛盾得到化解。 多方联动 邻里互助暖人心 老王是…).
+RE_FLAT_HEADING = PATTERNS["flat_heading"]
+
+
 @lru_cache(maxsize=1)
 def load_cues() -> Cues:
     """The cue words of ``practice_cues.tsv`` by role."""
-    names = ("verb", "section", "narrative", "opener", "practice_section", "descriptive", "news", "study")
+    names = ("verb", "section", "narrative", "opener", "practice_section", "descriptive", "news", "study", "demand")
     roles: dict[str, list[str]] = {r: [] for r in names}
     for row in read_tsv(CUES_TSV):
         roles[row["role"]].append(row["cue"])
@@ -457,7 +475,9 @@ def make_title(plain: str, h: Heading, wrapped: bool = False) -> str:
     if wrapped:
         title = RE_WRAP_SPACE.sub("", title)
     if len(title) > MAX_HEADING:
-        m = RE_COMMA.search(title)
+        # A comma inside quotes belongs to a quoted name (确定“传承精神,放飞梦想”为主题): cut after it.
+        m = next((m for m in RE_COMMA.finditer(title)
+                  if title.count("“", 0, m.start()) == title.count("”", 0, m.start())), None)
         if m and m.start() >= 2:
             title = title[:m.start()]
     return RE_TRIM.sub("", title[:MAX_TITLE])

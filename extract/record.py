@@ -60,7 +60,8 @@ def to_record(article: Article, analysis: Analysis, explain: bool = False) -> di
         record["explain"] = {
             "region": {"confidence": round(analysis.region.confidence, 3),
                        "evidence": list(analysis.region.evidence)},
-            "title_origin": getattr(article, "title_origin", None),
+            "title_origin": article.title_origin,
+            "meta": list(article.meta_evidence),
         }
     return record
 

@@ -88,7 +88,7 @@ def test_existing_data_kept_when_reingest_fails(tmp_path, monkeypatch):
     def broken_insert(*args, **kwargs):
         raise RuntimeError("disk went away")
 
-    monkeypatch.setattr(store, "fts_tokens", broken_insert)  # fails mid-transaction
+    monkeypatch.setattr(store, "index_text", broken_insert)  # fails mid-transaction
     result = CliRunner().invoke(cli, ["ingest", str(src), "--db", db, "--force"])
     assert result.exit_code == 1
     assert "internal error" in result.output

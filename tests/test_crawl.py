@@ -448,3 +448,11 @@ def test_crawl_refuses_bad_start_urls(tmp_path, url):
 
     result = CliRunner().invoke(cli, ["crawl", url, "--db", str(tmp_path / "c.db")])
     assert result.exit_code == 2 and "not an http(s) URL" in result.output   # a usage error
+
+
+def test_reading_and_decoding_never_import_the_crawler():
+    """corpus.read takes article ids from corpus.urls: no import circle through the crawler."""
+    code = ("import sys, corpus.read, corpus.decode, corpus.clean, corpus.store; "
+            "print(sorted(m for m in ('corpus.crawl', 'corpus.fetch', 'corpus.crawl_queue') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

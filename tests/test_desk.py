@@ -92,13 +92,13 @@ def test_docstring_examples(module):
 
 # fmt: off
 QUERIES = [
-    ("党建",                 '"党 建"'),
-    ("黨建",                 '"党 建"'),
-    ("党建 引领",            '("党 建" AND "引 领")'),
-    ("党建 OR 志愿",         '("党 建" OR "志 愿")'),
-    ('"志愿 服务" -网格',    '("志 愿 服 务" NOT "网 格")'),
-    ("党建 NOT 网格",        '("党 建" NOT "网 格")'),
-    ("(网格 OR 银龄) 服务",  '(("网 格" OR "银 龄") AND "服 务")'),
+    ("党建",                 '"党建"'),
+    ("黨建",                 '"党建"'),
+    ("党建 引领",            '("党建" AND "引领")'),
+    ("党建 OR 志愿",         '("党建" OR "志愿")'),
+    ('"志愿 服务" -网格',    '("志愿 愿服 服务" NOT "网格")'),
+    ("党建 NOT 网格",        '("党建" NOT "网格")'),
+    ("(网格 OR 银龄) 服务",  '(("网格" OR "银龄") AND "服务")'),
     ("",                     '""'),
 ]
 # fmt: on
@@ -230,13 +230,25 @@ def test_search_page_story_researcher(client):
     assert "/-/desk/dossier.docx?query=" in html and "region=" in html
 
 
-def test_article_page_highlights_facts(client):
+def test_article_page_highlights_facts(client, conn):
+    from html import escape
+
+    facts = query.article_facts(conn, "desk-hn-01")
     status, html, _ = client("/-/desk/article?id=desk-hn-01")
     assert status == 200
-    assert html.count('<mark class="fact"') == 6
-    assert "metric-rule: teams" in html and "银龄志愿服务队" in html
+    assert html.count('<mark class="fact"') == len(facts) >= 2
+    teams = next(f for f in facts if f["span"] == "12支")
+    assert teams["evidence"] and all(escape(e) in html for e in teams["evidence"])
+    assert "银龄志愿服务队" in html
     assert 'href="https://news.example.org/hn/2025/0318/yinling.html"' in html
     assert "浏阳市" in html and "乡村老年网" in html
+
+
+def test_search_page_reports_bad_year(client):
+    status, html, _ = client("/?query=志愿服务&year=去年")
+    assert status == 200 and "年份应为数字" in html and 'id="total">' in html
+    status, text, _ = client("/-/desk/dossier.md?year=去年")
+    assert status == 400 and "年份应为数字" in text
 
 
 def test_article_page_unknown_id_is_404(client):
@@ -271,6 +283,26 @@ def test_dossier_download(client):
     doc = Document(io.BytesIO(response.content))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "浏阳市荷花街道" in text and "四川" not in text
+
+
+def test_serve_binds_localhost_by_default():
+    import inspect
+
+    from desk.app import serve
+
+    assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
+
+
+def test_make_datasette_refuses_a_foreign_file(tmp_path):
+    from corpus.store import StoreError
+    from desk.app import make_datasette
+
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    with pytest.raises(StoreError, match="not a wrmine"):
+        make_datasette(str(other))
+    with pytest.raises(StoreError, match="no such database"):
+        make_datasette(str(tmp_path / "missing.db"))
 
 
 def test_desk_never_writes(desk_db, client):

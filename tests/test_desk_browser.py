@@ -16,6 +16,7 @@ import pytest
 pytest.importorskip("datasette", reason="the desk needs datasette (pip install -e '.[test]')")
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (pip install -e '.[test]')")
 
+from desk import query  # noqa: E402
 from test_desk import build_desk_db  # noqa: E402  (tests/ is on sys.path: conftest's folder)
 
 CHROMIUM = os.environ.get("WRMINE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -30,13 +31,18 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
+def desk_db(tmp_path_factory):
+    return build_desk_db(tmp_path_factory.mktemp("desk"))
+
+
+@pytest.fixture(scope="module")
+def base_url(desk_db):
     """The desk served by uvicorn on a free port of 127.0.0.1, in a thread."""
     import uvicorn
 
     from desk.app import make_datasette
 
-    ds = make_datasette(build_desk_db(tmp_path_factory.mktemp("desk")))
+    ds = make_datasette(desk_db)
     server = uvicorn.Server(uvicorn.Config(ds.app(), host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -69,7 +75,7 @@ def shot(page, name: str) -> None:
         page.screenshot(path=str(Path(SHOTS) / f"desk-{name}.png"), full_page=True)
 
 
-def test_researcher_searches_filters_and_hovers_a_fact(page, base_url):
+def test_researcher_searches_filters_and_hovers_a_fact(page, base_url, desk_db):
     page.goto(base_url + "/")
     page.fill("input[name=query]", "志愿服务")
     page.fill("input[name=region]", "湖南")
@@ -92,7 +98,8 @@ def test_researcher_searches_filters_and_hovers_a_fact(page, base_url):
     fact.hover()
     tip.wait_for(state="visible")
     text = tip.inner_text()
-    for expected in ("12 支", "银龄志愿服务队", "队伍", "metric-rule: teams", "1.00"):
+    stored = next(f for f in query.article_facts(query.open_readonly(desk_db), "desk-hn-01") if f["span"] == "12支")
+    for expected in ("12 支", "银龄志愿服务队", "队伍(teams)", f"{stored['confidence']:.2f}", *stored["evidence"]):
         assert expected in text
     assert page.locator("a.original").get_attribute("href").startswith("https://news.example.org/")
     shot(page, "article")
@@ -124,6 +131,7 @@ def test_compare_metric_and_open_a_cell(page, base_url):
     page.wait_for_url("**/-/desk/facts?*")
     assert int(page.inner_text("#total")) >= 1
     assert "湖南" in page.inner_text("table.facts")
+    shot(page, "facts")
 
 
 def test_editor_downloads_a_word_dossier(page, base_url, tmp_path):

@@ -222,3 +222,86 @@ def test_absurdly_long_numbers_are_not_facts():
 
     text = "标题\n累计投入资金" + "9" * 40 + "万元，建成活动室12个。"
     assert [f.span for f in extract_facts(article_from_text("t", text))] == ["12个"]
+
+
+# --- confidence, evidence, sentence offsets, learned choices (hand-written sentences) ---
+
+def test_every_fact_explains_itself_and_locates_its_sentence():
+    text = "标题\n2024年，某社区新建老年活动室3个，服务居民2000余人次。"
+    article = article_from_text("t", text)
+    facts = extract_facts(article)
+    assert [f.span for f in facts] == ["3个", "2000余人次"]
+    for f in facts:
+        assert article.text[f.start:f.end] == f.span
+        assert article.text[f.sentence_start:f.sentence_start + len(f.sentence)] == f.sentence
+        assert 0 < f.confidence <= 1
+        assert f.evidence[0].startswith("number: ")
+        assert any(e.startswith(("metric-model: ", "metric-rule: ")) for e in f.evidence)
+    assert "余 → over" in facts[1].evidence[0] or facts[1].approx == "over"
+
+
+def test_a_verb_never_stays_the_subject_when_a_noun_is_counted():
+    """新建/修缮 before the figure are what was done, not what is counted."""
+    for verb in ("新建", "修缮"):
+        (fact,) = extract_facts(Article("t", f"今年以来，某镇{verb}村级活动场所12个。"))
+        assert fact.subject.endswith("活动场所"), fact
+        assert fact.metric == "venues"
+
+
+def test_a_change_between_two_figures_counts_the_noun_before_it():
+    facts = extract_facts(Article("t", "全县注册志愿者人数从8000人增加到12000人。"))
+    assert [f.span for f in facts] == ["8000人", "12000人"]
+    assert all("志愿者" in f.subject for f in facts), facts
+    assert all(f.metric == "participants" for f in facts)
+
+
+def test_foreign_money_is_converted_to_yuan_with_the_table_rate():
+    from extract.facts import currency_rates
+
+    (fact,) = extract_facts(Article("t", "某企业向敬老院捐赠善款10万美元。"))
+    assert fact.unit == "元" and fact.metric == "funds"
+    assert fact.value == pytest.approx(100000 * currency_rates()["美元"])
+    assert any(e.startswith("currency: 美元") for e in fact.evidence)
+
+
+def test_rough_range_is_read_as_its_lower_bound():
+    (fact,) = extract_facts(Article("t", "活动吸引了五六十名老党员参加。"))
+    assert (fact.span, fact.value, fact.approx, fact.metric) == ("五六十名", 50, "over", "participants")
+
+
+def test_rules_decide_alone_without_trained_models(monkeypatch):
+    import extract.facts as facts_module
+
+    monkeypatch.setattr(facts_module, "subject_model", lambda: None)
+    monkeypatch.setattr(facts_module, "metric_model", lambda: None)
+    (fact,) = extract_facts(Article("t", "社区成立志愿服务队5支。"))
+    assert (fact.subject, fact.metric) == ("志愿服务队", "teams")
+    assert "subject-rule: no model" in fact.evidence
+
+
+def test_shipped_models_are_json_and_load():
+    from extract.fact_model import METRIC_MODEL, SUBJECT_MODEL, metric_model, subject_model
+    from extract.analysis import METRICS
+
+    for path in (METRIC_MODEL, SUBJECT_MODEL):
+        assert json.loads(path.read_text(encoding="utf-8"))["meta"]["command"] == "python scripts/train_facts.py"
+    assert set(metric_model().classes) <= set(METRICS)
+    assert subject_model().classes == ("0", "1")
+
+
+def test_linear_model_round_trips_through_json():
+    from extract.fact_model import LinearModel
+
+    model = LinearModel(("a", "b", "c"), {"x": (0.5, 0.0, -1.25), "y": (0.0, 2.0, 0.0)}, (0.1, 0.0, -0.1))
+    again = LinearModel.from_json(json.loads(json.dumps(model.to_json())))
+    assert again == model
+    p = again.proba({"x": 1.0, "y": 1.0})
+    assert max(p, key=p.get) == "b" and abs(sum(p.values()) - 1) < 1e-9
+
+
+def test_extract_facts_accepts_a_document_when_it_exists():
+    document = pytest.importorskip("extract.document")
+    if not hasattr(document, "as_document"):
+        pytest.skip("extract.document.as_document not built yet: extract_facts takes an Article")
+    article = Article("t", "社区成立志愿服务队5支。")
+    assert extract_facts(document.as_document(article)) == extract_facts(article)

@@ -16,6 +16,7 @@ from conftest import ROOT, SHARED, needs_shared
 
 spec = importlib.util.spec_from_file_location("evaluate", ROOT / "benchmarks" / "evaluate.py")
 evaluate = importlib.util.module_from_spec(spec)
+sys.modules["evaluate"] = evaluate    # dataclasses look their module up while the class is made
 spec.loader.exec_module(evaluate)
 
 VALIDATOR = SHARED / "bench" / "facts" / "validate.py"

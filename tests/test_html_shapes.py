@@ -62,6 +62,25 @@ def test_extract_body_drops_comments_known_by_shape_alone():
     assert extract_body(page(BODY + f"<div id='plist'>{COMMENTS}</div>")) == f"{P1}\n{P2}"
 
 
+def test_extract_body_drops_comments_with_time_stamps_and_no_buttons():
+    notes = ["这个办法好，闲置地利用起来了，村里环境也变好了。", "建议多建一些储水设施，夏天浇水方便一些。",
+             "基层的创新往往就是从这些小事做起的。", "希望能长期坚持下去，不要搞成一阵风。", "既共享土地，也共享邻里感情。"]
+    items = "".join(f"<li><div><span>网友{i}</span><span>2024-05-06 1{i}:0{i}</span></div><p>{t}</p></li>"
+                    for i, t in enumerate(notes))
+    assert extract_body(page(BODY + f"<ul>{items}</ul>")) == f"{P1}\n{P2}"
+
+
+def test_extract_body_dated_headline_list_is_not_taken_for_comments():
+    # Links and dates with clock times: a list of news, chrome to the scorer, no comment area.
+    items = "".join(f"<li><a href='/a/{i}'>某县召开第{i}次基层党建工作推进会</a><span>2024-05-0{i} 10:00</span></li>"
+                    for i in range(1, 7))
+    data = page(BODY + f"<ul>{items}</ul>")
+    from corpus.html import _LineReader, parse_html
+    reader = _LineReader(parse_html(data.decode()))
+    reader.read()
+    assert reader.comment_groups == [] and extract_body(data) == f"{P1}\n{P2}"
+
+
 def test_extract_body_drops_comment_area_named_by_class():
     essay = "读到这篇文章，想起了外婆家的院子。" * 8 + "谢谢你的文字，让我又回到了那个夏天。"
     area = (f"<div id='comments' class='comments-area'><ol class='comment-list'><li><p>{essay}</p></li></ol></div>")
@@ -87,6 +106,11 @@ def test_extract_body_keeps_appended_table_as_tab_rows():
     assert extract_body(page(markup)) == f"{P1}\n{P2}\n附：培训场次安排\n{ROWS}"
 
 
+def test_extract_body_table_caption_is_its_title():
+    markup = BODY + TABLE.replace("<tr>", "<caption>培训场次安排</caption><tr>", 1)
+    assert extract_body(page(markup)) == f"{P1}\n{P2}\n培训场次安排\n{ROWS}"
+
+
 def test_extract_body_keeps_table_between_paragraphs_in_place():
     assert extract_body(page(f"<p>{P1}</p>" + TABLE + f"<p>{P2}</p>")) == f"{P1}\n{ROWS}\n{P2}"
 
@@ -108,7 +132,8 @@ def test_extract_body_metadata_table_stays_out():
 
 def post(user: str, floor: str, text: str) -> str:
     return (f"<div class='post'><div class='head'><span>{user}</span> <span>发表于 2024-3-9 20:31</span> "
-            f"<span>{floor}</span></div><div class='body'>{text}</div><div class='foot'><a>回复</a> <a>举报</a></div></div>")
+            f"<span>{floor}</span></div><div class='body'>{text}</div>"
+            "<div class='foot'><a>回复</a> <a>举报</a></div></div>")
 
 
 FIRST_POST = ("孩子今年上三年级，最近半年明显不爱写作业了，每天晚上磨磨蹭蹭要写到十点多。<br>"
@@ -121,6 +146,11 @@ def test_extract_body_forum_thread_is_its_first_post(floors):
     markup = ("<div id='postlist'>" + post("星星爸爸", floors[0], FIRST_POST)
               + post("豆豆妈", floors[1], replies) + post("老陈", floors[2], replies.replace("我家", "我们")) + "</div>")
     assert extract_body(page(markup)) == FIRST_POST.replace("<br>", "\n")
+
+
+def test_extract_body_news_comments_numbered_by_floor_are_not_a_thread():
+    replies = "".join(post(f"网友{i}", f"{i}楼", "说得好，这样的实事要多办，群众看得见、摸得着。") for i in (1, 2, 3))
+    assert extract_body(page(BODY + f"<div>{replies}</div>")) == f"{P1}\n{P2}"
 
 
 # --- list and front pages -------------------------------------------------------------------
@@ -159,6 +189,11 @@ EDGES = [
     (BODY + "<p>【编辑:邓丽】</p><p>分享到：微信 微博</p>", f"{P1}\n{P2}"),
     (BODY + "<p>[ 责编：高远 ]</p><p>打印 收藏 分享</p>", f"{P1}\n{P2}"),
     (BODY + "<p>本文来源：县市场监管局</p><p>作者：潘丽华</p>", f"{P1}\n{P2}"),
+    # a labelled credit closing the last paragraph is cut off; a bare byline stays with it
+    (f"<p>{P1}</p><p>{P2}（责任编辑：王芳）</p>", f"{P1}\n{P2}"),
+    (f"<p>{P1}</p><p>{P2}编辑：王芳</p><p>相关阅读</p>", f"{P1}\n{P2}"),
+    (f"<p>{P1}</p><p>{P2}（记者 张三）</p><p>—完—</p><p>关注我们</p>", f"{P1}\n{P2}（记者 张三）"),
+    (BODY + "<p>分享至：</p><p>点赞 | 在看</p><p>点击阅读原文</p>", f"{P1}\n{P2}"),
     # a one-sentence last paragraph stays
     (BODY + "<p>特此通知。</p><p>某县人民政府办公室</p><p>2024年5月8日</p>", f"{P1}\n{P2}\n特此通知。"),
 ]
@@ -166,6 +201,8 @@ EDGES = [
 
 
 @pytest.mark.parametrize("markup, body", EDGES, ids=["dateline-source", "wan-source-editors", "bracket-editor",
-                                                     "zebian-tools", "source-author-below", "short-last"])
+                                                     "zebian-tools", "source-author-below", "credit-in-brackets",
+                                                     "credit-after-sentence", "byline-stays", "share-like-bars",
+                                                     "short-last"])
 def test_extract_body_edges(markup, body):
     assert extract_body(page(markup)) == body

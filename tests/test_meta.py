@@ -294,3 +294,136 @@ def test_dateline_below_image_captions_names_the_source():
     raw = ("某社区:银发巡逻队守护小区平安\n\n巡逻队员在夜间巡查楼道。\n\n队员在门岗登记。\n\n"
            "紅網時刻某市5月6日訊(通訊員 李四)近段時間,佩戴紅袖章的老黨員每晚在某小區巡邏，守護一方平安。\n")
     assert article_from_text("t", raw).source == "红网"
+
+
+# fmt: off
+# Hand-written texts for the readings added with the vote (corpus.meta.read).
+VOTE_TEXT_CASES = [
+    # a headline printed on its date line
+    ("04\n\n某社区老年食堂开张 2024年03月08日\n\n本报讯 近日，某社区老年食堂正式开张，首日接待老人120余人次。\n",
+     None, ("某社区老年食堂开张", "2024-03-08", None)),
+    # a headline with a ？ in it is not the first paragraph
+    ("某某首页 > 某某号 > 正文\n\n老年食堂,怎样才能办得长久?\n\n2024-03-08 来源:某城晚报\n\n"
+     "一碗热饭，连着老人的冷暖。某区已建成老年食堂60余个，覆盖全部街道。\n",
+     None, ("老年食堂,怎样才能办得长久?", "2024-03-08", "某城晚报")),
+    # a run-on document: the headline glued before the text, ending in its genre
+    ("第1页共4页关于某镇居家养老服务的调研报告某镇位于县城东部，共有60岁以上老人3200人，占总人口的21%。\n",
+     None, ("关于某镇居家养老服务的调研报告", None, None)),
+    # ... or printed twice
+    ("1、银龄互助典型经验银龄互助典型经验 一是建强队伍，组建互助小组30个。二是完善制度。\n",
+     None, ("银龄互助典型经验", None, None)),
+    # a —— subtitle opening the text with no headline above it
+    ("——某社区银发理发队活动侧记\n本刊讯 每月5日，某社区银发理发队都会在广场上摆开理发摊，为居民义务理发。\n",
+     None, ("某社区银发理发队活动侧记", None, None)),
+    # a date in the sign-off dates a text that prints none above; the URL's date comes second
+    ("某镇卫生院给山里的老人送药上门，医生每周进村一次。\n中共某县委老干部局\n张三 李四\n2022年10月5日\n",
+     "http://www.example.cn/news/2022/1004/123.html", (None, "2022-10-05", None)),
+    # the URL alone: /2023/0121/ and /2023/06/25/ folders
+    ("某镇卫生院给山里的老人送药上门，医生每周进村一次。\n", "http://www.example.cn/life/2023/0121/8.html",
+     (None, "2023-01-21", None)),
+    ("某镇卫生院给山里的老人送药上门，医生每周进村一次。\n", "http://www.example.cn/x/2023/06/25/113.htm",
+     (None, "2023-06-25", None)),
+    # a paper's reporter byline names the source; its app channel is dropped
+    ("某庄日报客户端 | 记者 王五\n\n“今天您量血压了吗？”每周五，退役军人老高都在社区义诊点值守，为老人量血压。\n",
+     None, (None, None, "某庄日报")),
+    ("某德日报记者 王五 通讯员 赵六 近日，某市老干部合唱团举办新年音乐会，20余个节目轮番上演。\n",
+     None, (None, None, "某德日报")),
+    # any outlet's dateline before the reporter's bracket; 本报讯 still names none
+    ("某某在线讯(记者王五)5月10日，县老年大学新校区投入使用，可容纳学员3000人。\n", None, (None, None, "某某在线")),
+    # a 来源 label opening the first body line
+    ("消息来源:某川在线 某川在线记者 王五 9月6日获悉，某省今年招募银龄讲学教师330名，面向脱贫县。\n",
+     None, (None, None, "某川在线")),
+    # a closing label that runs on into the byline stops at the label
+    ("某镇卫生院给山里的老人送药上门，医生每周进村一次。\n来源:某阳日报全媒体作者:王五 赵六责任编辑:李四\n",
+     None, (None, None, "某阳日报")),
+    # the page's clock above the headline is not the article's date
+    ("2025-03-20 星期四\n首页 · 县域\n某县:银发人才进社区\n作者:王五    2025-03-11 09:52:59\n"
+     "在社区治理中，某县把退休干部组织起来，成立了银发人才库，入库人员300余名。\n", None,
+     ("某县:银发人才进社区", "2025-03-11", None)),
+    # a breadcrumb's root names the site; a footer's copyright line names the outlet
+    ("您当前的位置 : 某某老年大学 >> 学校要闻\n某某老年大学举办书画展\n2025年12月17日 11:15\n"
+     "近日，某某老年大学书画系教学成果展在校内举办，展出作品200余幅。\n", None,
+     ("某某老年大学举办书画展", "2025-12-17", "某某老年大学")),
+    ("本报记者 王五 通讯员 赵六 每天傍晚，一支由退休职工组成的巡逻队都会走过小区的大街小巷。\n"
+     "相关新闻\n版权声明 @ 某原网 网站版权所有 |\n", None, (None, None, "某原网")),
+    # quote marks inside an outlet name are dropped; a 字号 label ends the value
+    ("某区开展银发关爱行动\n发布日期:2022-09-23访问次数:信息来源:“学习强国”某市学习平台字号:[ ]\n"
+     "某区请六十岁出头的退休职工陪伴八旬以上长者，目前已有860对。\n", None,
+     ("某区开展银发关爱行动", "2022-09-23", "学习强国某市学习平台")),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("raw, url, expected", VOTE_TEXT_CASES)
+def test_text_readings(raw, url, expected):
+    art = article_from_text("t", raw, url)
+    assert (printed_title(art), art.published, art.source) == expected
+
+
+# fmt: off
+NOT_A_HEADLINE_CASES = [
+    "图为志愿者在社区为老人理发。",
+    "老人们正在社区广场上打太极拳 张三 摄",
+    "扫二维码 分享至朋友圈",
+    "07版:要闻    上一版  下一版",
+    "□ 张三",
+    "某市關工委 張三 某縣關工委 李四",
+    "5月9日,某县召开老干部工作推进会,安排部署下一阶段重点工作任务",
+    "下面是小编为大家整理的社区工作总结",
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("line", NOT_A_HEADLINE_CASES)
+def test_not_a_headline(line):
+    raw = f"{line}\n2024-05-06 来源:某网\n某街道组织老党员结对帮扶独居老人，开展上门服务300余次。\n"
+    art = article_from_text("t", raw)
+    assert art.title_origin == "lead" and printed_title(art) is None
+
+
+def test_markup_is_never_in_the_title():
+    raw = "<div>银发课堂开课了</div>\n2024-05-06 来源:某网\n某街道组织老党员结对帮扶独居老人，开展上门服务300余次。\n"
+    art = article_from_text("t", raw)
+    assert (art.title, art.title_origin) == ("银发课堂开课了", "text")
+
+
+def test_title_prefixes_are_dropped():
+    assert clean_title("【原标题】某县:银发课堂开课") == "某县:银发课堂开课"
+    assert clean_title("第三节 某市养老服务的主要做法") == "某市养老服务的主要做法"
+
+
+def test_every_article_has_a_title_with_its_origin_and_evidence():
+    art = article_from_text("t", "某街道组织老党员结对帮扶独居老人，开展上门服务300余次，受到群众欢迎。\n")
+    assert (art.title, art.title_origin) == ("某街道组织老党员结对帮扶独居老人，开展上门服务300余次", "lead")
+    long_lead = "近日，某街道请辖区内的离退休老党员每周上门看望行动不便的长者，量血压、读报纸、拉家常，大家都很满意。"
+    art = article_from_text("t", long_lead + "\n")
+    assert art.title == "近日，某街道请辖区内的离退休老党员每周上门看望行动不便的长者"   # cut at a clause boundary
+    art = article_from_text("t", "银发助老 邻里焕新\n2024-05-06 来源:某网\n某街道组织老党员结对帮扶独居老人。\n")
+    assert art.title_origin == "text"
+    assert "title = '银发助老 邻里焕新' from text (score 3)" in art.meta_evidence
+    assert any(line.startswith("source = '某网'") for line in art.meta_evidence)
+
+
+def test_headline_model_ranks_options_and_can_say_none():
+    from corpus.meta import MetaLayout, model_headline
+
+    lay = MetaLayout(top=("某某网首页", "银发助老 邻里焕新", "2024-05-06 来源:某网", "某街道组织老党员结对帮扶独居老人。"),
+                     top_kinds=("drop", "text", "meta", "text"), top_header=3)
+    # a hand-set model: lines just above the date line are headlines
+    model = {"features": ["next_is_meta", "first_line"], "weights": [4.0, -1.0], "intercept": -2.0, "threshold": 0.5}
+    assert model_headline(lay, model)[0] == "银发助老 邻里焕新"
+    assert model_headline(lay, dict(model, threshold=0.99))[0] is None
+
+
+
+@pytest.mark.parametrize("lead, title", [
+    (["本报记者 王五 通讯员 赵六 每天傍晚，一支由退休职工组成的巡逻队都会走过小区的大街小巷。"],
+     "每天傍晚，一支由退休职工组成的巡逻队都会走过小区的大街小巷"),
+    (["“今天您量血压了吗？”每周五，退役军人老高都在社区义诊点值守。"], "今天您量血压了吗"),
+    (["图为志愿者在社区为老人理发。", "某社区理发队成立五年，已为老人义务理发上万次。"], "某社区理发队成立五年，已为老人义务理发上万次"),
+    (["好。"], None),
+])
+def test_lead_title_drops_credits_quotes_and_captions(lead, title):
+    from corpus.meta import lead_title
+
+    assert lead_title(lead) == title

@@ -182,3 +182,52 @@ def test_typeset_qualifier_and_fraction(text, span, value, approx):
     found = [(q.span if hasattr(q, "span") else text[q.start:q.end], q.value, q.approx)
              for q in find_quantities(text)]
     assert (span, value, approx) in found
+
+
+# --- decline rules as data (data/decline_rules.tsv) and the cases a new user met ---
+
+@pytest.mark.parametrize("text, spans", [
+    ("五六十名党员参加", [("五六十名", 50, "over")]),
+    ("共有三四十人报名", [("三四十人", 30, "over")]),
+    ("组建两三个小组", [("两三个", 2, "over")]),
+    ("讲座持续1个小时", []),
+    ("宣讲1个多小时", []),
+    ("推动三次产业融合", []),
+    ("时间为10月1日至7日", []),
+    ("服务时间30年来从未间断", []),
+    ("二〇二四年", []),
+    ("志愿服务时长超360日", [("超360日", 360, "over")]),
+])
+def test_user_reported_cases(text, spans):
+    assert [(q.span, q.value, q.approx) for q in find_quantities(text)] == spans
+
+
+def test_every_decline_rule_is_well_formed_and_fires_on_its_example():
+    from extract.numbers import decline_rules
+
+    rules = decline_rules()
+    assert len({r.name for r in rules}) == len(rules)
+    for rule in rules:
+        assert rule.numeral in ("any", "arabic", "chinese")
+        assert rule.test in ("always", "num", "before", "before_num", "after", "check")
+        assert rule.example
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("第3批", "ordinal"), ("热线12345人", "id_context"), ("10月1日", "day_of_month"),
+    ("讲了1个小时", "hours_as_count"), ("三次产业", "set_phrase_after"), ("编号SA21个", "glued_left"),
+    ("按500人规模", "parameter"), ("留1—2名干部值班", "range_parameter"),
+])
+def test_declined_by_names_the_rule(text, rule):
+    from extract.numbers import _quantity_re, _unit_at, declined_by
+
+    reasons = {declined_by(text, m, _unit_at(text, m)) for m in _quantity_re().finditer(text)}
+    assert rule in reasons
+
+
+def test_read_tsv_lives_in_tables_and_skips_comments(tmp_path):
+    from extract.tables import read_tsv
+
+    path = tmp_path / "t.tsv"
+    path.write_text("# a comment\nword\tnote\n党员\tx\n", encoding="utf-8")
+    assert read_tsv(path) == [{"word": "党员", "note": "x"}]

@@ -13,7 +13,8 @@ from corpus.article import Article
 from corpus.script import simplify
 from extract.analysis import Region
 from extract.gazetteer import DIVISIONS, find_names, load_gazetteer, straddles_word
-from extract.places import RE_ZONE, resolve_region
+from extract import places
+from extract.places import MODEL, RE_ZONE, find_mentions, region_candidates, region_model, resolve_region
 
 LEVELS = ("province", "city", "county", "town")
 REGION_FLOOR = 0.95   # per-level accuracy over the set, as score.py's region_acc
@@ -142,6 +143,68 @@ def test_resolve_region_extra_names_count():
     assert chain(resolve_region(base, extra=["长沙市", "天心区", "天心区"]))[:3] == ("湖南省", "长沙市", "天心区")
 
 
+# fmt: off
+EXAMPLE_CASES = [
+    # a town named in an example sentence (例如，在…) is not the article's town, nor its county
+    ("株洲市荷塘区:银发志愿队", "荷塘区组建银发志愿服务队，荷塘区各街道积极响应。各地经验做法不少，例如，"
+     "在浏阳市永安镇，老党员每周开展巡逻。荷塘区将继续推进。", ("湖南省", "株洲市", "荷塘区", None)),
+    # towns listed as examples (如…等地) leave the town null
+    (None, "宁乡市老干部局组织老党员开展志愿服务。宁乡市各乡镇积极参与，如灰汤镇、花明楼镇等地建立了银发驿站。"
+     "宁乡市将持续推进。", ("湖南省", "长沙市", "宁乡市", None)),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("title, text, expected", EXAMPLE_CASES)
+def test_place_named_as_example_is_not_the_region(title, text, expected):
+    assert chain(resolve_region(article(title, text))) == expected
+
+
+def test_mention_contexts():
+    text = "例如，在长沙市天心区开展活动。长沙县县委组织部牵头，书记李浏阳介绍，学习宁乡经验。"
+    flags = {m.match.surface: m for m in find_mentions(article(None, text))}
+    assert flags["长沙市"].example and flags["天心区"].example   # the chain written after 例如
+    assert flags["长沙县"].org and not flags["长沙县"].example
+    assert flags["宁乡"].example
+    assert "浏阳" not in flags or flags["浏阳"].person
+
+
+def test_region_confidence_and_evidence():
+    region = resolve_region(article("天心区:银发志愿服务", "长沙市天心区组建志愿服务队。天心区各街道积极参与。"))
+    assert chain(region)[:3] == ("湖南省", "长沙市", "天心区")
+    assert 0.5 < region.confidence <= 1.0
+    assert region.evidence and all(": " in e for e in region.evidence)
+    assert any("天心区" in e for e in region.evidence)
+    # confidence and evidence do not take part in equality
+    assert region == Region("湖南省", "长沙市", "天心区", None)
+    empty = resolve_region(article("退休教职工支部", "支部现有党员45人。"))
+    assert empty == Region() and empty.evidence
+
+
+def test_region_model_shipped_as_json():
+    model = region_model()
+    assert model is not None and MODEL.suffix == ".json"
+    meta = json.loads(MODEL.read_text(encoding="utf-8"))["meta"]
+    assert meta["trained_by"] == "python scripts/train_region.py"
+    assert len(model.thresholds) == 4 and all(0 < t < 1 for t in model.thresholds)
+    # the rules' own chain is one of the features the model weighs
+    assert any("rule_chain" in name for name in model.model.weights)
+
+
+def test_without_model_the_rules_decide(monkeypatch):
+    monkeypatch.setattr(places, "region_model", lambda: None)
+    region = resolve_region(article(None, "长春市朝阳区离退休干部党支部组织学习。朝阳区老干部踊跃参加。"))
+    assert chain(region) == ("吉林省", "长春市", "朝阳区", None)
+    assert region.evidence[0].startswith("rule:")
+
+
+def test_candidate_tree_levels():
+    tree = region_candidates(article(None, "东莞市虎门镇老党员志愿服务队成立。虎门镇各社区积极参与。"))
+    assert ("广东省", "东莞市", None, "虎门镇") in tree.children(("广东省", "东莞市"))
+    features = tree.features(("广东省", "东莞市", None, "虎门镇"))
+    assert features["L3"] == 1.0 and features["rule_chain"] == 1.0
+
+
 def read_gold(path: Path) -> dict[str, dict]:
     with open(path, encoding="utf-8") as fh:
         return {d["id"]: d["region"] for d in map(json.loads, fh)}
@@ -262,3 +325,24 @@ def test_find_names_offsets_hold(text):
 def test_resolve_region_never_raises(text):
     region = resolve_region(Article("p", text, title=text[:10] or None))
     assert isinstance(region, Region)
+
+
+def test_training_labels_follow_the_gold_chain(monkeypatch):
+    import importlib.util
+    import sys
+
+    script = Path(__file__).parent.parent / "scripts" / "train_region.py"
+    spec = importlib.util.spec_from_file_location("train_region", script)
+    train = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "train_region", train)   # its dataclasses look themselves up there
+    spec.loader.exec_module(train)
+    gold = ("湖南省", "长沙市", "天心区", None)
+    assert train.on_path(("湖南省", "长沙市"), gold) and not train.on_path(("湖南省", "株洲市"), gold)
+    # a town the article does not place is right when it is the gold town
+    assert train.on_path((None, None, None, "城关镇"), ("甘肃省", "兰州市", "城关区", "城关镇"))
+    tree = region_candidates(article(None, "长沙市天心区组建志愿服务队。天心区各街道积极参与。株洲市荷塘区也派人参加。"))
+    labelled = {key: y for key, _, y in train.examples(tree, gold)}
+    assert labelled[("湖南省",)] == 1 and labelled[("湖南省", "长沙市")] == 1
+    assert labelled[("湖南省", "长沙市", "天心区")] == 1 and labelled[("湖南省", "株洲市")] == 0
+    # the children of units off the gold chain are not examples: decoding never reaches them
+    assert ("湖南省", "株洲市", "荷塘区") not in labelled

@@ -10,10 +10,11 @@ from hypothesis import strategies as st
 from conftest import DEV, SEEDS, UNLABELED, needs_shared
 from corpus.article import Article
 from corpus.script import simplify
-from extract.practices import MAX_TITLE, extract_practices, find_named_methods
+from extract.document import build_document
+from extract.practices import MAX_TITLE, extract_practices, find_named_methods, practice_candidates
 
-LEAD = "近年来，某街道党工委坚持以党建为引领，把社区所需、群众所盼与老同志所能所愿结合起来，搭建平台、拓宽载体，推动银发力量发光出彩。"
-BODY = "根据离退休干部党员特点，不断完善支部学习流程，定期制定学习计划，采取分散阅读与集中学习讨论相结合的方法，提高学习效率。"
+LEAD = "近年来，某社区党委围绕老同志所长与居民所需，整合辖区资源，搭建服务平台，让退休党员在基层治理中再立新功。"
+BODY = "针对老党员居住分散的情况，支部每季度组织一次集中学习，其余时间由小组长送学上门，并通过微信群分享学习资料，确保人人不掉队。"
 
 
 def article(text: str) -> Article:
@@ -37,6 +38,10 @@ def titles(text: str) -> list[str]:
     return [p.title for p in extract_practices(article(text))]
 
 
+def rule_titles(text: str) -> list[str]:
+    return [c.title for c in practice_candidates(article(text)) if c.verdict == "practice"]
+
+
 
 # Hand-written hard-wrapped text (PDF dump): line breaks became spaces inside sentences.
 WRAPPED = ("抓好社区党建工作。一是健全组织 体系。把辖区单位党建工作全面纳入社区党建 体系，通过选派指导员等方式，"
@@ -46,19 +51,19 @@ WRAPPED = ("抓好社区党建工作。一是健全组织 体系。把辖区单�
 # fmt: off
 PRACTICE_CASES = [
     # 一是… items inside a paragraph opened by a group heading: the group heading is not a practice
-    (LEAD + "\n“党建引领”强统筹，组织共建破壁垒。牢牢把握组织共建这一关键。一是扩大精准覆盖。" + BODY
-     + "二是加强同频共振。" + BODY,
-     ["扩大精准覆盖", "加强同频共振"]),
+    (LEAD + "\n“红色引擎”聚合力，资源共享解难题。始终把共建共享摆在突出位置。一是扩展帮扶范围。" + BODY
+     + "二是推动同向发力。" + BODY,
+     ["扩展帮扶范围", "推动同向发力"]),
     # 一、 section lines group 一是 items; the 一是 items are the practices
-    (LEAD + "\n一、多措并举，强化思想政治引领\n镇党委把加强政治建设作为首要任务。\n一是完善学习制度。" + BODY
+    (LEAD + "\n一、突出政治引领，筑牢思想根基\n街道党工委始终把理论武装放在首位。\n一是完善学习制度。" + BODY
      + "二是丰富活动内容。" + BODY + "\n二、搭建平台，引导发挥优势作用\n一是分享学习成果。" + BODY,
      ["完善学习制度", "丰富活动内容", "分享学习成果"]),
     # （一） items under 二、主要做法, written inline; 一、背景动因 frames the article
     (LEAD + " 一、背景动因 " + BODY + " 二、主要做法 （一）组织联建融入。" + BODY + "\n（二）阵地平台融入。持续打造",
      ["组织联建融入", "阵地平台融入"]),
     # numbered run-in headings with bodies and no sub-items: whole sentence kept, comma included
-    (LEAD + "\n一、积极开展政治理论学习。" + BODY + "\n二、加强组织建设，关心关爱党员。" + BODY,
-     ["积极开展政治理论学习", "加强组织建设，关心关爱党员"]),
+    (LEAD + "\n一、扎实组织理论学习。" + BODY + "\n二、加强组织建设，关心关爱党员。" + BODY,
+     ["扎实组织理论学习", "加强组织建设，关心关爱党员"]),
     # 1. and 1、 numbered items
     (LEAD + "\n1.健全工作机制。" + BODY + "\n2、拓展服务内容。" + BODY, ["健全工作机制", "拓展服务内容"]),
     # bold run-in headings opening paragraphs
@@ -78,9 +83,9 @@ PRACTICE_CASES = [
     # 第一，… ordinals
     (LEAD + "\n第一，完善服务机制。" + BODY + "第二，匹配服务职能。" + BODY, ["完善服务机制", "匹配服务职能"]),
     # traditional script: matched and titled in simplified
-    (LEAD + "\n堅持學習教育不放松，筑牢理想信念。一是創新學習模式“有力度”。" + BODY
-     + "二是堅持線下送學“有溫度”。" + BODY,
-     ["创新学习模式“有力度”", "坚持线下送学“有温度”"]),
+    (LEAD + "\n抓牢學習教育，堅定理想信念。一是豐富學習形式“有深度”。" + BODY
+     + "二是推行上門送學“有熱度”。" + BODY,
+     ["丰富学习形式“有深度”", "推行上门送学“有热度”"]),
     # a long lead clause is cut at its first comma
     (LEAD + "\n一是通过组织专题辅导、座谈交流、现场观摩等多种形式，深入开展党史学习教育。" + BODY
      + "二是建立健全学习制度。" + BODY,
@@ -91,11 +96,11 @@ PRACTICE_CASES = [
     # a list of reasons inside one sentence is not a set of practices
     (LEAD + "\n工作中也存在困难：一是年龄偏大，二是居住分散，组织活动不便。" + BODY, []),
     # image file names, decimals and photo captions are not items or headings
-    (LEAD + "\n1.png\n" + BODY + "\n3.0版实现多维度精准帮扶，效果明显。" + BODY
+    (LEAD + "\n1.png\n" + BODY + "\n2.0版服务清单上线运行，反响良好。" + BODY
      + "\n开展义诊进小区活动。王某 摄\n" + BODY, []),
     # a table of contents is not a list of practices
-    (LEAD + "\n1.办好社区学堂 丰富晚年生活 ..............................3\n"
-     "2.基层老年教育的实践与思考 ..............................9\n", []),
+    (LEAD + "\n1.建好银龄课堂 充实退休生活 ..............................3\n"
+     "2.社区老年教育的探索与体会 ..............................9\n", []),
     # a 一、 heading without end punctuation stops where 一是 starts, even after a closing quote
     (LEAD + "\n一、坚持“四项制度”，落实“两项待遇”一是组织走访慰问。" + BODY + "二是召开情况通报会。" + BODY,
      ["组织走访慰问", "召开情况通报会"]),
@@ -163,8 +168,63 @@ PRACTICE_CASES = [
 
 
 @pytest.mark.parametrize("text, expected", PRACTICE_CASES)
+def test_rule_verdicts_on_cases(text, expected):
+    """The hand rules (features of the practice model) keep exactly these headings."""
+    assert rule_titles(text) == expected
+
+
+# Where the learnt model departs from the rules, on the annotated articles' evidence: a list of
+# demands split by semicolons is annotated as practices, and a lone 二、 heading line with no
+# 一、 before it is more often a stray numeral than a list whose head the cleaner cut.
+MODEL_DEPARTS = {
+    PRACTICE_CASES[19][0]: ["要加强学习，提高认识", "要迅速行动，制定措施"],
+    PRACTICE_CASES[23][0]: [],
+}
+
+
+@pytest.mark.parametrize("text, expected", PRACTICE_CASES)
 def test_extract_practices_cases(text, expected):
-    assert titles(text) == expected
+    assert titles(text) == MODEL_DEPARTS.get(text, expected)
+
+
+def test_practices_carry_confidence_and_evidence():
+    text = LEAD + "\n一是完善学习制度。" + BODY + "二是丰富活动内容。" + BODY
+    practices = extract_practices(article(text))
+    assert [p.title for p in practices] == ["完善学习制度", "丰富活动内容"]
+    for p in practices:
+        assert 0.5 <= p.confidence <= 1.0
+        assert p.evidence[0] == "rule: practice" and len(p.evidence) >= 2
+
+
+def test_without_a_model_the_rules_decide():
+    from extract.practice_model import judge_candidates
+    from extract.practices import practice_candidates
+
+    doc = build_document(article(LEAD + "\n一是完善学习制度。" + BODY + "二是丰富活动内容。" + BODY
+                                 + "\n与本文无关的一行\n"))
+    cands = practice_candidates(doc)
+    assert {c.verdict for c in cands} >= {"practice"}
+    kept = judge_candidates(cands, doc, model=None)
+    assert [c.title for c, _, _ in kept] == [c.title for c in cands if c.verdict == "practice"]
+
+
+def test_shipped_model_is_plain_json_with_finite_weights():
+    import math
+
+    from extract.practice_model import MODEL_PATH, load_model
+
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert {"weights", "bias", "threshold"} <= set(data)
+    model = load_model()
+    assert all(math.isfinite(w) for w in model.weights.values()) and 0 < model.threshold < 1
+    # a heading the rules keep weighs for a practice, one that groups sub-items against it
+    assert model.weights["verdict=practice"] > model.weights.get("verdict=group", 0.0)
+
+
+def test_title_keeps_a_comma_inside_quotes():
+    long_head = "确定“守护银龄健康，共建幸福社区”为今年志愿服务的主题"
+    text = LEAD + "\n一是" + long_head + "。" + BODY + "二是完善服务机制。" + BODY
+    assert rule_titles(text)[0] == long_head
 
 
 def test_practice_span_covers_heading_and_body():
@@ -203,7 +263,7 @@ METHOD_CASES = [
     ("积极探索“三个不放松”工作法，推进“六好”党支部建设。", ["三个不放松", "六好"]),
     ("以“美在金秋”老党员之家建设为抓手。", ["美在金秋"]),
     ("探索创新“‘三会一课’+互联网”会议机制。", ["三会一课+互联网"]),
-    ("巢湖市全面推行一线工作法，探索街道力量下沉。", ["一线"]),
+    ("某区全面推行一线工作法，推动机关干部下沉社区。", ["一线"]),
     ("坚持“请进来、走出去”，让学习“热”起来。", ["请进来、走出去"]),
     # national formulas and apps are excluded although a lead verb or a number frames them
     ("组织党员深刻领会“两个确立”，增强“四个意识”，推广“学习强国”学习。", []),
@@ -211,7 +271,7 @@ METHOD_CASES = [
     ("成立“心·天心”志愿服务队56支，举办“浓情粽飘香·积善一家亲”活动。", []),
     ("學習發揚新時代“楓橋經驗”。", ["枫桥经验"]),
     # figures, cohorts, problems, slogans, word lists and chains of levels are not methods
-    ("数据“9073”格局，“60后”党员，解决“开展难、难开展”的问题，响应“扬正气、树新风”号召。", []),
+    ("养老“9073”格局，“70后”党员，破解“找人难、人难找”的问题，响应“讲文明、树新风”号召。", []),
     ("梳理“居民、单位、项目”三类清单，形成“社区—小区—楼栋”三级联动体系。", []),
     ("为实现“老有所依、老有所安”，开展以“银发风采展”为主题的评选，坚持“教育为先、服务为本”的工作方针。", []),
     # people nouns, venue heads and dates are no methods even after a lead verb; 平台, 服务,
@@ -219,8 +279,8 @@ METHOD_CASES = [
     ("打造“爱心阿姨”，打造“共享书屋”，建立“开心农场”，推进“七一”，启用“银龄智库”平台。", []),
     ("推行“党员+热心人”模式，开展“邻里帮”服务。", ["党员+热心人", "邻里帮"]),
     # spaced-out text is read without its spaces; a chain of steps is a method
-    ("以 “ 城 市 大 党 建 、 街 道 大 工 委 ” 为 核 心 ，推出“认领——派单——接单”服务模式。",
-     ["城市大党建、街道大工委", "认领——派单——接单"]),
+    ("以 “ 社 区 大 联 动 、 小 区 微 治 理 ” 为 抓 手 ，推出“接单——办理——反馈”服务模式。",
+     ["社区大联动、小区微治理", "接单——办理——反馈"]),
 ]
 # fmt: on
 
@@ -294,3 +354,13 @@ def test_unlabeled_practices_are_sane():
             assert 0 <= m.start < m.end <= len(a.text)
     # Most unlabeled pieces are news stories; a detector that fires everywhere is broken.
     assert with_practices < len(paths) // 2
+
+
+def test_every_heading_pattern_row_matches_its_example():
+    from extract.practices import DATA_DIR, PATTERNS, PATTERNS_TSV
+
+    rows = (DATA_DIR / PATTERNS_TSV).read_text(encoding="utf-8").splitlines()[1:]
+    assert len(rows) == len(PATTERNS)
+    for row in rows:
+        name, _pattern, example = row.split("\t")
+        assert all(PATTERNS[name].search(e) for e in example.split(" / ")), name
