@@ -692,18 +692,20 @@ def crawl(urls, db_path, delay, max_pages, max_depth, allow_private, config_path
 @click.option("--exclude", "exclude_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="File of article ids (one per line) never to label or train on, e.g. the "
                    "hand-annotated evaluation articles; repeatable.")
-@click.option("--annotations", "annotations_path", type=click.Path(exists=True, dir_okay=False),
-              help="Hand annotations of --corpus articles (gold JSONL with a `set` field, e.g. "
-                   "benchmarks/heldout/annotations.jsonl): train on those of --annotations-set too; "
-                   "every other annotated article is excluded.")
+@click.option("--annotations", "annotations_path", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Hand annotations (gold JSONL with a `set` field, e.g. "
+                   "benchmarks/annotations/unlabeled.jsonl): train on those of --annotations-set too; "
+                   "every other annotated article is excluded. Repeatable.")
+@click.option("--annotations-texts", "annotation_texts", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="Texts folder of each --annotations file, in the same order (default: --corpus).")
 @click.option("--annotations-set", "annotation_sets", multiple=True, default=("dev",), show_default=True,
               help="`set` value(s) of the annotations to train on; repeatable.")
 @click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False),
               help="Model file to write. Default: the shipped classify/data/theme_model.json.gz.")
 @click.option("--eval", "gold_dirs", multiple=True, type=click.Path(exists=True, file_okay=False),
               help="Gold folder(s) (gold.jsonl + <id>.txt) to evaluate on; repeatable.")
-def train_themes_command(corpus_dir, labels_path, relabel, exclude_files, annotations_path, annotation_sets,
-                         out_path, gold_dirs):
+def train_themes_command(corpus_dir, labels_path, relabel, exclude_files, annotations_path, annotation_texts,
+                         annotation_sets, out_path, gold_dirs):
     """Rebuild the theme model from labelled units of a corpus folder (offline, reproducible)."""
     from classify import themes, train
 
@@ -716,7 +718,8 @@ def train_themes_command(corpus_dir, labels_path, relabel, exclude_files, annota
     try:
         model, n = train.train_themes(corpus_dir, labels, relabel=relabel,
                                       exclude=train.read_exclude(exclude_files),
-                                      annotations=annotations_path, annotation_sets=annotation_sets)
+                                      annotations=annotations_path or None, annotation_sets=annotation_sets,
+                                      annotation_texts=annotation_texts)
     except (FileNotFoundError, ValueError) as exc:
         raise Failed(str(exc)) from None
     themes.save_model(model, out)

@@ -207,9 +207,10 @@ def ingest_source(db, source: Source, key: str, url: str | None = None, backend=
 
 
 def _store_analysed(db, article, analysis, key: str, digest: str, previous: str | None,
-                    keys: tuple[str, ...] | None = None) -> str:
+                    keys: tuple[str, ...] | None = None, tokens: tuple[str, str] | None = None) -> str:
     duplicate_of = store.find_duplicate(db, article, keys=keys)
-    store.save_article(db, article, analysis, path=key, duplicate_of=duplicate_of, source_hash=digest, keys=keys)
+    store.save_article(db, article, analysis, path=key, duplicate_of=duplicate_of, source_hash=digest,
+                       keys=keys, tokens=tokens)
     if duplicate_of:
         return "repost"
     return "changed" if previous else "new"
@@ -222,9 +223,9 @@ def _analyse_task(source: Source, url: str | None):
     from corpus.reposts import band_keys
 
     article, analysis = analyse_source(source, url, worker_state("backend"))
-    # The repost band keys too (MinHash of every shingle): computed here, in parallel, they
-    # are not the single writer's work.
-    return article, analysis, band_keys(article.simplified)
+    # The repost band keys (MinHash of every shingle) and the index tokens too: computed here,
+    # in parallel, they are not the single writer's work (the writer is the bottleneck).
+    return article, analysis, band_keys(article.simplified), store.index_tokens(article)
 
 
 # Commit the open batch every so many stored articles, or every so many seconds: a commit per
@@ -318,9 +319,9 @@ def ingest(db, paths: Iterable[str], urls: dict[str, str] | None = None, backend
                 try:
                     if item.error is not None:
                         raise item.error
-                    article, analysis, keys = item.value
+                    article, analysis, keys, tokens = item.value
                     outcome = _store_analysed(db, article, analysis, pending.key, pending.digest,
-                                              pending.previous, keys)
+                                              pending.previous, keys, tokens)
                 except (store.StoreError, sqlite3.OperationalError):
                     raise    # the database itself failed (full, locked, corrupt): stop the batch
                 except Exception as exc:  # noqa: BLE001 - one bad input never stops a batch

@@ -35,8 +35,8 @@ def main() -> None:
     sys.path.insert(0, str(BENCH))
     try:
         import baselines
-        import html_text  # noqa: F401
-        import readability  # noqa: F401
+        import html_text  # noqa: F401 - the anchor needs it
+        import readability  # noqa: F401 - the anchor needs it
     except ImportError as exc:
         print(f"SKIP: the anchor needs readability-lxml and html-text ({exc})")
         return

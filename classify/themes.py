@@ -7,8 +7,9 @@ union of its practices' themes in order of first appearance; an article without 
 themed from its body).
 
 The model (``classify/data/theme_model.json.gz``, built by ``classify.train`` /
-``wrmine train-themes``) is TF-IDF over character 1–3-grams plus lead-clause bigrams, with one
-logistic regression per theme and a threshold per theme. It is stored as plain coefficients so
+``wrmine train-themes``, on keyword-rule labels and hand annotations: data/LABELLING.md) is
+TF-IDF over character 1–2-grams, lead-clause bigrams and lexicon hits, with one logistic
+regression per theme and a threshold per theme. It is stored as plain coefficients so
 that prediction needs neither pickle nor scikit-learn: ``featurize`` here is also the analyzer
 the trainer hands to ``TfidfVectorizer``, so both sides compute the same vector.
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -293,7 +294,8 @@ def write_transaction(db: sqlite_utils.Database):
 
 def save_article(db: sqlite_utils.Database, article: Article, analysis: "Analysis",
                  path: str | None = None, duplicate_of: str | None = None,
-                 source_hash: str | None = None, keys: tuple[str, ...] | None = None) -> None:
+                 source_hash: str | None = None, keys: tuple[str, ...] | None = None,
+                 tokens: tuple[str, str] | None = None) -> None:
     """Store one article and everything extracted from it, replacing its previous rows atomically.
     ``source_hash`` identifies the input as read, so an unchanged input is not analysed again."""
     region = analysis.region.levels()
@@ -316,8 +318,9 @@ def save_article(db: sqlite_utils.Database, article: Article, analysis: "Analysi
     row["title_origin"] = getattr(article, "title_origin", None)
     row["meta_evidence"] = json.dumps(list(getattr(article, "meta_evidence", ())), ensure_ascii=False)
     row["source_hash"] = source_hash
+    # ``keys`` and ``tokens`` (``index_tokens``) may come precomputed from a worker process.
     keys = band_keys(article.simplified) if keys is None else keys
-    title_tokens, body_tokens = index_text(simplify(article.title or "")), index_text(article.simplified)
+    title_tokens, body_tokens = tokens or index_tokens(article)
     art_id = article.id
     # Inside a caller's ``batch`` this is a savepoint (an error rolls back this article only);
     # alone, its own transaction. Plain SQL throughout: sqlite-utils' insert helpers commit,
@@ -369,6 +372,11 @@ def save_article(db: sqlite_utils.Database, article: Article, analysis: "Analysi
                    [rowid, title_tokens, body_tokens])
         if path:
             clear_skip(db, path)
+
+
+def index_tokens(article: Article) -> tuple[str, str]:
+    """What the full-text index holds for an article: its title's and body's bigram tokens."""
+    return index_text(simplify(article.title or "")), index_text(article.simplified)
 
 
 @contextlib.contextmanager
@@ -490,6 +498,10 @@ def _article_where(filters: dict) -> tuple[list[str], list]:
 # newest first (last stored first): ranking half a million hits costs seconds and says little
 # more than recency does, and the index walks its rowids backwards stopping at the limit.
 RANK_AT_MOST = 1000
+# Two subqueries: SQLite answers a lone MIN or MAX from the index, but scans the table for
+# "SELECT MIN(rowid), MAX(rowid)".
+ARTICLE_SPAN = "SELECT (SELECT MIN(rowid) FROM articles), (SELECT MAX(rowid) FROM articles)"
+FACT_SPAN = "SELECT (SELECT MIN(id) FROM facts), (SELECT MAX(id) FROM facts)"
 # Totals are exact up to this many; beyond, an estimate (``HitCount.exact`` is False).
 COUNT_EXACT_UP_TO = 1000
 
@@ -586,9 +598,9 @@ def count_hits(db: sqlite_utils.Database, query: str, **filters) -> HitCount:
         from_where = ("FROM articles_fts m JOIN articles a ON a.rowid = m.rowid "
                       f"WHERE articles_fts MATCH ? AND {' AND '.join(clauses)}")
         return _capped_count(db, from_where, [match, *params], "m.rowid",
-                             "SELECT MIN(rowid), MAX(rowid) FROM articles", in_key_order=True)
+                             ARTICLE_SPAN, in_key_order=True)
     return _capped_count(db, f"FROM articles a WHERE {' AND '.join(clauses)}", params, "a.rowid",
-                         "SELECT MIN(rowid), MAX(rowid) FROM articles")
+                         ARTICLE_SPAN)
 
 
 FACT_FILTERS = {
@@ -670,22 +682,44 @@ def query_facts(db: sqlite_utils.Database, limit: int | None = None, **filters) 
 RATIO_UNITS = ("%", "‰")
 
 
-def count_facts(db: sqlite_utils.Database, **filters) -> int:
-    """How many facts ``query_facts`` would return without a limit: exact up to
-    COUNT_EXACT_UP_TO, an estimate beyond (see ``count_hits``)."""
+# An estimated fact total checks the filters on this many of the newest facts.
+FACT_SAMPLE = 20000
+
+
+def count_facts(db: sqlite_utils.Database, **filters) -> HitCount:
+    """How many facts ``query_facts`` would return without a limit: exact when the filters are
+    only metric, year and region (the roll-up holds the counts) or when there are at most
+    COUNT_EXACT_UP_TO; otherwise an estimate from the share of the newest FACT_SAMPLE facts
+    that pass the filters (a ``HitCount`` with ``exact`` False)."""
+    if {k for k, v in filters.items() if v is not None} <= ROLLUP_FILTERS and _has_rollup(db):
+        clauses, params = _rollup_where(None, filters)
+        return HitCount(db.execute(f"SELECT COALESCE(SUM(a.facts), 0) FROM fact_rollup a WHERE "
+                                   f"{' AND '.join(clauses)}", params).fetchone()[0])
     where, params = _fact_where(filters)
-    return _capped_count(db, f"FROM facts f JOIN articles a ON a.id = f.article_id{where}", params, "f.id",
-                         "SELECT MIN(id), MAX(id) FROM facts")
+    from_where = f"FROM facts f JOIN articles a ON a.id = f.article_id{where}"
+    n = db.execute(f"SELECT COUNT(*) FROM (SELECT 1 {from_where} LIMIT {COUNT_EXACT_UP_TO + 1})",
+                   params).fetchone()[0]
+    if n <= COUNT_EXACT_UP_TO:
+        return HitCount(n)
+    low, high = db.execute(FACT_SPAN).fetchone()
+    since = max(low, high - FACT_SAMPLE + 1)
+    clause = where.replace(" WHERE ", " WHERE f.id >= ? AND ", 1) if where else " WHERE f.id >= ?"
+    passed = db.execute(f"SELECT COUNT(*) FROM facts f JOIN articles a ON a.id = f.article_id{clause}",
+                        [since, *params]).fetchone()[0]
+    # Fact ids are given in storing order: the share among the newest ids, times the id range.
+    share = passed / max(1, high - since + 1)
+    return HitCount(max(n, round(share * (high - low + 1))), exact=False)
 
 
 # --- Fact roll-up (m006) -------------------------------------------------------------------------
 # Counts, sums and ratio extremes of the facts of non-repost articles per place (the four
 # levels, '' for none), year, metric and unit, kept up to date by ``save_article``; a group-by
 # whose filters are only metric, year and region reads these rows instead of every fact
-# (5 s at a million articles). Each article also counts once under "every year" (year -1)
-# and "every metric" ('*'), so the article count of a group is exact whichever of year and
-# metric are filtered, grouped on, or left open: an article has one place.
-ALL_YEARS, ALL_METRICS = -1, "*"
+# (5 s at a million articles). Each article also counts once under "every year" (year -1),
+# "every metric" ('*') and "every place" ('*' at each level), so the article count of a group
+# is exact whichever of year and metric are filtered, grouped on, or left open (an article
+# has one place), and a group-by year or metric with no place filter reads a few rows.
+ALL_YEARS, ALL_METRICS, ALL_PLACES = -1, "*", ("*", "*", "*", "*")
 ROLLUP_KEY = ("province", "city", "county", "town", "year", "metric", "unit")
 ROLLUP_FILTERS = {"metric", "year", "region"}
 
@@ -696,14 +730,15 @@ def _rollup_rows(place, facts) -> dict[tuple, list]:
     out: dict[tuple, list] = {}
     for year, metric, unit, value in facts:
         year = 0 if year is None else int(year)
-        for y in (year, ALL_YEARS):
-            for m in (metric or "", ALL_METRICS):
-                agg = out.setdefault((*place, y, m, unit or ""), [0, 0.0, None, None])
-                agg[0] += 1
-                agg[1] += value or 0.0
-                if unit in RATIO_UNITS and value is not None:
-                    agg[2] = value if agg[2] is None else min(agg[2], value)
-                    agg[3] = value if agg[3] is None else max(agg[3], value)
+        for where in (place, ALL_PLACES):
+            for y in (year, ALL_YEARS):
+                for m in (metric or "", ALL_METRICS):
+                    agg = out.setdefault((*where, y, m, unit or ""), [0, 0.0, None, None])
+                    agg[0] += 1
+                    agg[1] += value or 0.0
+                    if unit in RATIO_UNITS and value is not None:
+                        agg[2] = value if agg[2] is None else min(agg[2], value)
+                        agg[3] = value if agg[3] is None else max(agg[3], value)
     return out
 
 
@@ -729,10 +764,15 @@ def _rollup_remove(db: sqlite_utils.Database, place, facts) -> None:
     for key, (n, total, least, greatest) in _rollup_rows(place, facts).items():
         db.execute(f"UPDATE fact_rollup SET facts = facts - ?, total = total - ?, articles = articles - 1 "
                    f"WHERE {where}", [n, total, *key])
-        if least is not None:
+        stored = db.execute(f"SELECT least, greatest FROM fact_rollup WHERE {where}", key).fetchone()
+        removed_extreme = least is not None and stored is not None and (
+            stored[0] is None or stored[1] is None or least <= stored[0] or greatest >= stored[1])
+        if removed_extreme:
             clauses = [NOT_A_REPOST, "f.unit IS ?"]
             params: list = [key[6] or None]
             for col, value in zip(("province", "city", "county", "town"), key[:4]):
+                if key[:4] == ALL_PLACES:
+                    break
                 clauses.append(f"a.{col} IS ?")
                 params.append(value or None)
             if key[4] != ALL_YEARS:
@@ -752,16 +792,17 @@ def rebuild_fact_rollup(db: sqlite_utils.Database) -> None:
     ``save_article``)."""
     db.execute("DELETE FROM fact_rollup")
     marks = ",".join("?" * len(RATIO_UNITS))
-    for year in ("COALESCE(f.year, 0)", str(ALL_YEARS)):
-        for metric in ("COALESCE(f.metric, '')", f"'{ALL_METRICS}'"):
-            db.execute(
-                f"INSERT INTO fact_rollup ({', '.join(ROLLUP_KEY)}, facts, total, least, greatest, articles) "
-                f"SELECT COALESCE(a.province, ''), COALESCE(a.city, ''), COALESCE(a.county, ''), "
-                f"COALESCE(a.town, ''), {year}, {metric}, COALESCE(f.unit, ''), COUNT(*), "
-                f"TOTAL(f.value), MIN(CASE WHEN f.unit IN ({marks}) THEN f.value END), "
-                f"MAX(CASE WHEN f.unit IN ({marks}) THEN f.value END), COUNT(DISTINCT f.article_id) "
-                "FROM facts f JOIN articles a ON a.id = f.article_id WHERE a.duplicate_of IS NULL "
-                "GROUP BY 1, 2, 3, 4, 5, 6, 7", [*RATIO_UNITS, *RATIO_UNITS])
+    real = "COALESCE(a.province, ''), COALESCE(a.city, ''), COALESCE(a.county, ''), COALESCE(a.town, '')"
+    every = ", ".join(f"'{p}'" for p in ALL_PLACES)
+    for place, year, metric in itertools.product(
+            (real, every), ("COALESCE(f.year, 0)", str(ALL_YEARS)), ("COALESCE(f.metric, '')", f"'{ALL_METRICS}'")):
+        db.execute(
+            f"INSERT INTO fact_rollup ({', '.join(ROLLUP_KEY)}, facts, total, least, greatest, articles) "
+            f"SELECT {place}, {year}, {metric}, COALESCE(f.unit, ''), COUNT(*), "
+            f"TOTAL(f.value), MIN(CASE WHEN f.unit IN ({marks}) THEN f.value END), "
+            f"MAX(CASE WHEN f.unit IN ({marks}) THEN f.value END), COUNT(DISTINCT f.article_id) "
+            f"FROM facts f JOIN articles a ON a.id = f.article_id WHERE {NOT_A_REPOST} "
+            "GROUP BY 1, 2, 3, 4, 5, 6, 7", [*RATIO_UNITS, *RATIO_UNITS])
 
 
 ROLLUP_GROUPS = {
@@ -775,6 +816,23 @@ ROLLUP_GROUPS = {
 
 
 def _group_from_rollup(db: sqlite_utils.Database, group_by: str, filters: dict) -> list[dict]:
+    clauses, params = _rollup_where(group_by, filters)
+    marks = ",".join("?" * len(RATIO_UNITS))
+    sql = (
+        f"SELECT {ROLLUP_GROUPS[group_by]} AS {group_by}, NULLIF(a.unit, '') AS unit, SUM(a.facts) AS facts, "
+        f"SUM(a.articles) AS articles, "
+        f"CASE WHEN a.unit IN ({marks}) THEN NULL ELSE ROUND(SUM(a.total), 2) END AS total, "
+        f"CASE WHEN a.unit IN ({marks}) THEN ROUND(SUM(a.total) / SUM(a.facts), 2) END AS mean, "
+        f"CASE WHEN a.unit IN ({marks}) THEN MIN(a.least) END AS least, "
+        f"CASE WHEN a.unit IN ({marks}) THEN MAX(a.greatest) END AS greatest "
+        f"FROM fact_rollup a WHERE {' AND '.join(clauses)} GROUP BY 1, a.unit ORDER BY 1, facts DESC, a.unit"
+    )
+    return list(_dicts(db, sql, [*RATIO_UNITS * 4, *params]))
+
+
+def _rollup_where(group_by: str | None, filters: dict) -> tuple[list[str], list]:
+    """The roll-up rows for a group-by (None: a plain count) under metric/year/region filters:
+    "every" rows for an open dimension, real ones for a filtered or grouped one."""
     clauses, params = [], []
     if filters.get("year") is not None:
         clauses.append("a.year = ?")
@@ -791,17 +849,13 @@ def _group_from_rollup(db: sqlite_utils.Database, group_by: str, filters: dict) 
     if filters.get("region") is not None:
         clauses.append(REGION_PREFIX)
         params += region_params(filters["region"])
-    marks = ",".join("?" * len(RATIO_UNITS))
-    sql = (
-        f"SELECT {ROLLUP_GROUPS[group_by]} AS {group_by}, NULLIF(a.unit, '') AS unit, SUM(a.facts) AS facts, "
-        f"SUM(a.articles) AS articles, "
-        f"CASE WHEN a.unit IN ({marks}) THEN NULL ELSE ROUND(SUM(a.total), 2) END AS total, "
-        f"CASE WHEN a.unit IN ({marks}) THEN ROUND(SUM(a.total) / SUM(a.facts), 2) END AS mean, "
-        f"CASE WHEN a.unit IN ({marks}) THEN MIN(a.least) END AS least, "
-        f"CASE WHEN a.unit IN ({marks}) THEN MAX(a.greatest) END AS greatest "
-        f"FROM fact_rollup a WHERE {' AND '.join(clauses)} GROUP BY 1, a.unit ORDER BY 1, facts DESC, a.unit"
-    )
-    return list(_dicts(db, sql, [*RATIO_UNITS * 4, *params]))
+    elif group_by in ("year", "metric", None):
+        clauses.append("a.province = ?")
+        params.append(ALL_PLACES[0])
+    if filters.get("region") is not None or group_by not in ("year", "metric", None):
+        clauses.append("a.province != ?")
+        params.append(ALL_PLACES[0])
+    return clauses, params
 
 
 def group_facts(db: sqlite_utils.Database, group_by: str, **filters) -> list[dict]:

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from corpus.article import Article
 from extract.analysis import Fact
-from extract.document import RE_ITEM, Sentence, sentence_at, split_sentences
+from extract.document import RE_ITEM, Document, Sentence, as_document, sentence_at, split_sentences
 from extract.fact_model import LinearModel, metric_model, subject_model
 from extract.numbers import Quantity, find_quantities, units
 from extract.tables import read_tsv
@@ -194,11 +194,11 @@ class Figure:
     notes: tuple[str, ...] = ()   # rule decisions worth a feature (population: background figure)
 
 
-def find_figures(plain: str) -> list[Figure]:
+def find_figures(plain: str, sentences: tuple[Sentence, ...] | None = None) -> list[Figure]:
     """The rule pass over a simplified body: every quantity that is a fact, with the rules'
     subject and metric and the other subject candidates (``extract_facts`` lets the models
-    choose among them)."""
-    sentences = split_sentences(plain)
+    choose among them). ``sentences``: ``split_sentences(plain)`` when already made."""
+    sentences = split_sentences(plain) if sentences is None else sentences
     if not sentences:
         return []
     quantities = find_quantities(plain)
@@ -251,17 +251,17 @@ def find_figures(plain: str) -> list[Figure]:
     return figures
 
 
-def extract_facts(doc) -> list[Fact]:
+def extract_facts(doc: Document | Article) -> list[Fact]:
     """Every reported quantity of a document as a Fact (offsets into its text).
 
     ``doc`` is an ``extract.document.Document`` or an ``Article`` (``as_document`` accepts
     both). The rules propose (``find_figures``); the models in ``data/`` choose the subject
     among the candidates and the metric, and say how sure they are (``confidence``,
     ``evidence``). Without trained models the rules decide alone."""
-    article = _article_of(doc)
-    plain, text = article.plain, article.text
+    document = as_document(doc)
+    plain, text = document.plain, document.text
     facts: list[Fact] = []
-    for fig in find_figures(plain):
+    for fig in find_figures(plain, document.sentences):
         q, s = fig.q, fig.sentence
         subject, p_subject, why_subject = choose_subject(plain, fig)
         metric, p_metric, why_metric = choose_metric(plain, fig, fig.rule_subject)
@@ -1146,12 +1146,3 @@ def _to_yuan(value: int | float, unit: str) -> tuple[int | float, str, str]:
     yuan = round(value * rate, 2)
     yuan = int(yuan) if float(yuan).is_integer() else yuan
     return yuan, "元", f"currency: {unit} × {rate} → 元"
-
-
-def _article_of(doc) -> Article:
-    """The Article behind a Document (or the Article itself)."""
-    try:
-        from extract.document import as_document
-    except ImportError:
-        return getattr(doc, "article", doc)
-    return as_document(doc).article

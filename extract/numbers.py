@@ -197,13 +197,13 @@ def _number(s: str) -> int | float | None:
     return pair if pair is not None else cn_to_number(s)
 
 
-# Two neighbouring numerals are a rough range (五六十名 = 50 to 60, 两三个): like a written
+# Two neighbouring numerals are a rough range (七八十名 = 70 to 80, 两三个): like a written
 # range (200-1000元) it is read as its lower bound, approx "over" (corpus README, ranges).
 RE_CN_PAIR = re.compile(r"(?P<low>[二两三四五六七八])(?P<high>[三四五六七八九])(?P<mag>[十百千万萬]?)")
 
 
 def _cn_pair(s: str) -> int | None:
-    """``五六十`` → 50, ``两三`` → 2; None unless ``s`` is two consecutive numerals (+ magnitude)."""
+    """``七八十`` → 70, ``两三`` → 2; None unless ``s`` is two consecutive numerals (+ magnitude)."""
     m = RE_CN_PAIR.fullmatch(s)
     if not m or CN_DIGIT[m.group("high")] != CN_DIGIT[m.group("low")] + 1:
         return None

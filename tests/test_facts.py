@@ -265,8 +265,8 @@ def test_foreign_money_is_converted_to_yuan_with_the_table_rate():
 
 
 def test_rough_range_is_read_as_its_lower_bound():
-    (fact,) = extract_facts(Article("t", "活动吸引了五六十名老党员参加。"))
-    assert (fact.span, fact.value, fact.approx, fact.metric) == ("五六十名", 50, "over", "participants")
+    (fact,) = extract_facts(Article("t", "重阳节当天七八十位老党员参加联欢。"))
+    assert (fact.span, fact.value, fact.approx, fact.metric) == ("七八十位", 70, "over", "participants")
 
 
 def test_rules_decide_alone_without_trained_models(monkeypatch):

@@ -187,7 +187,7 @@ def test_typeset_qualifier_and_fraction(text, span, value, approx):
 # --- decline rules as data (data/decline_rules.tsv) and the cases a new user met ---
 
 @pytest.mark.parametrize("text, spans", [
-    ("五六十名党员参加", [("五六十名", 50, "over")]),
+    ("七八十名党员参加", [("七八十名", 70, "over")]),
     ("共有三四十人报名", [("三四十人", 30, "over")]),
     ("组建两三个小组", [("两三个", 2, "over")]),
     ("讲座持续1个小时", []),

@@ -2,7 +2,6 @@
 so the database is the same as a one-worker run; batched commits never split an article."""
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess

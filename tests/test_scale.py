@@ -101,7 +101,14 @@ def test_totals_are_exact_when_small_and_marked_estimates_when_large(db, monkeyp
     estimate = store.count_hits(db, "挂牌")
     assert not estimate.exact and 5 <= estimate <= 20 and str(estimate).startswith("~")
     assert store.count_hits(db, "银龄") == 1
-    assert not store.count_facts(db).exact and store.count_facts(db, metric="teams", article="x0") == 1
+    # Fact totals: exact from the roll-up for metric/year/region filters, whatever their size;
+    # an estimate from a sample of the newest facts for the other filters.
+    everything = store.count_facts(db)
+    assert everything.exact and everything == db.execute("SELECT COUNT(*) FROM facts").fetchone()[0] == 15
+    assert store.count_facts(db, metric="teams", region="长沙").exact
+    themed = store.count_facts(db, theme="志愿服务")
+    assert not themed.exact and 10 <= themed <= 20
+    assert store.count_facts(db, metric="teams", article="x0") == 1
 
 
 def _tables_scanned(db, sql: str) -> set[str]:
@@ -243,6 +250,7 @@ def test_fact_rollup_answers_group_bys_as_the_facts_do(fresh_db):
                         {"metric": "ratio", "year": 2022, "region": "长沙"}, {"year": 1999}):
             fast, slow = both(group_by, **filters)
             assert fast == slow, (group_by, filters)
+            assert store.count_facts(db, **filters) == sum(r["facts"] for r in slow)
             checked += len(slow)
     assert checked > 50
     before = store._group_from_rollup(db, "region", {})

@@ -293,3 +293,31 @@ def test_train_themes_with_annotations_excludes_other_sets_and_is_reproducible(t
     _, n_ex = train_themes(THEME_FIXTURES, tmp_path / "labels0.jsonl", annotations=ANNOTATIONS,
                            exclude=frozenset({"f-002"}))
     assert n_ex == len(weak) - sum(r["article"] == "f-002" for r in weak) + 4
+
+
+def test_train_themes_reads_several_annotation_files_each_against_its_texts(tmp_path):
+    """Hand labels from two corpora: each file's articles are read from its own texts folder,
+    and the other-set ids of every file stay out of training."""
+    import shutil
+
+    from classify.train import read_labels, train_themes
+
+    lines = ANNOTATIONS.read_text(encoding="utf-8").splitlines()
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(lines[0] + "\n" + lines[2] + "\n", encoding="utf-8")     # f-003 dev, f-004 test
+    second.write_text(lines[1] + "\n", encoding="utf-8")                      # f-002 dev
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(THEME_FIXTURES / "f-002.txt", other / "f-002.txt")
+    labels = tmp_path / "labels.jsonl"
+    _, n_one = train_themes(THEME_FIXTURES, labels, relabel=True, annotations=ANNOTATIONS)
+    weak = read_labels(labels)
+    _, n_two = train_themes(THEME_FIXTURES, labels, annotations=[first, second],
+                            annotation_texts=[THEME_FIXTURES, other])
+    assert n_two == n_one == len(weak) + 5
+    # The second file is read against its own folder, not --corpus: a folder without f-002 fails.
+    with pytest.raises(FileNotFoundError):
+        train_themes(THEME_FIXTURES, labels, annotations=[first, second],
+                     annotation_texts=[THEME_FIXTURES, tmp_path / "a-missing-dir"])
+    with pytest.raises(ValueError, match="texts folder"):
+        train_themes(THEME_FIXTURES, labels, annotations=[first, second], annotation_texts=[other])
