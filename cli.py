@@ -201,6 +201,11 @@ def _cell(value, table: bool = False) -> str:
     return text.replace("\t", " ").replace("\n", " ") if table else text
 
 
+def place_of(row: dict, sep: str = "") -> str:
+    """The region chain of a row as one string (湖南省长沙市天心区)."""
+    return sep.join(filter(None, (row.get("province"), row.get("city"), row.get("county"), row.get("town"))))
+
+
 def total_line(shown: int, total: int, noun: str) -> None:
     more = f" (showing {shown})" if shown < total else ""
     click.echo(f"{total} {noun}{more}", err=True)
@@ -342,7 +347,7 @@ def search(query, db_path, region, year, theme, metric, outlet, limit, fmt, out_
     except QueryError as exc:
         raise Usage(f"cannot read the query {query!r}: {exc}") from None
     rows = ({"id": h["id"], "title": h["title"], "url": h["url"], "published": h["published"],
-             "source": h["source"], "place": "".join(filter(None, (h["province"], h["city"], h["county"], h["town"]))),
+             "source": h["source"], "place": place_of(h),
              "context": context(h["text"], h["simplified"], query)} for h in hits)
     n = Writer(fmt, out_path).write(rows, SEARCH_COLUMNS + ([] if fmt == "table" else ["url"]))
     total_line(n, total, "hit(s)")
@@ -419,7 +424,7 @@ def show(article_id, db_path, fmt):
         click.echo(json.dumps(row | {"facts": info["facts"], "practices": info["practices"]},
                               ensure_ascii=False, indent=1))
         return
-    place = " ".join(filter(None, (row["province"], row["city"], row["county"], row["town"]))) or "-"
+    place = place_of(row, " ") or "-"
     click.echo(f"{row['title'] or '(no title)'}\n{row['source'] or '-'}  {row['published'] or '-'}  {place}")
     click.echo(f"url: {row['url'] or '-'}\nthemes: {'、'.join(row['themes']) or '-'}\n")
     for f in info["facts"]:
@@ -439,7 +444,7 @@ def explain(article_id, db_path):
     info = store.explain_rows(db, article_id)
     if info is None:
         raise Failed(f"no article {article_id!r} in {db_path}")
-    place = " ".join(filter(None, (info["province"], info["city"], info["county"], info["town"]))) or "(none)"
+    place = place_of(info, " ") or "(none)"
     click.echo(f"{article_id}  {info['title'] or '(no title)'}  [title from: {info['title_origin'] or '-'}]")
     for line in info["meta_evidence"]:
         click.echo(f"    {line}")
@@ -534,7 +539,7 @@ def demo(db_path, via_crawl):
             raise Failed("no sample article could be stored: "
                          + "; ".join(f"{k}: {r}" for k, _, r in (result.failed + result.skipped)[:3]))
     for row in store.export_rows(db, "articles"):
-        place = "".join(filter(None, (row["province"], row["city"], row["county"], row["town"]))) or "?"
+        place = place_of(row) or "?"
         n = db.execute("SELECT COUNT(*) FROM facts WHERE article_id = ?", [row["id"]]).fetchone()[0]
         click.echo(f"{row['id']}  {row['title'] or '(no title)'}")
         click.echo(f"    place: {place}   facts: {n}   themes: {'、'.join(row['themes']) or '-'}")

@@ -5,22 +5,19 @@ Measured (shared/notes/stack.md): character 3-gram Jaccard separates variants of
 articles of the same genre (≤ 0.06). Simhash does not on Chinese. Shingles are taken from the
 simplified body with whitespace and punctuation removed, so script and layout do not count.
 
-``RepostIndex`` holds (id, shingles) pairs, is rebuilt from stored (id, simplified) pairs and
-answers ``find(text) -> (id, score) | None``. It uses MinHash LSH (the band keys the store
-keeps) to pick candidates when there are many articles and scores candidates by exact Jaccard, so a score
-always means the same thing whatever the index size.
+The store (``corpus.store.find_duplicate``) keeps each article's MinHash LSH band keys
+(``band_keys``) in SQLite, picks candidates by an indexed lookup of shared keys and scores them by
+exact Jaccard (``jaccard``), so a score means the same thing whatever the archive's size.
 
->>> idx = RepostIndex()
->>> idx.add("a", "近年来，示例县以银发志愿服务为抓手，组建志愿服务队十二支，着力构建为老服务格局。")
->>> idx.find("近年來,示例縣以銀發志願服務為抓手,組建志願服務隊十二支,着力構建為老服務格局")[0]
-'a'
+>>> similarity("近年来，示例县组建志愿服务队十二支，着力构建为老服务格局。",
+...            "近年來,示例縣組建志願服務隊十二支,着力構建為老服務格局") == 1.0
+True
 """
 from __future__ import annotations
 
 import functools
 import hashlib
 import unicodedata
-from dataclasses import dataclass, field
 
 from corpus.script import simplify
 
@@ -29,7 +26,6 @@ SHINGLE_SIZE = 3
 # was trimmed or extended a lot; 0.5 keeps a wide margin on both sides.
 REPOST_THRESHOLD = 0.5
 # Below this many articles a linear scan is faster than maintaining an LSH index.
-LSH_MIN_ARTICLES = 200
 
 
 def normalise(text: str) -> str:
@@ -82,84 +78,6 @@ def similarity(a: str, b: str) -> float:
     return jaccard(shingles(a), shingles(b))
 
 
-@dataclass
-class RepostIndex:
-    """Shingle index of stored articles: ``add(id, text)``, ``find(text) -> (id, score)``.
-
-    Holds state (the shingle sets and the LSH buckets), hence a class, not a frozen dataclass.
-    """
-
-    threshold: float = REPOST_THRESHOLD
-    _shingles: dict[str, frozenset[str]] = field(default_factory=dict)
-    _lsh: dict[str, set[str]] | None = None          # band key -> ids
-    _keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    @classmethod
-    def from_pairs(cls, pairs, threshold: float = REPOST_THRESHOLD) -> "RepostIndex":
-        """Rebuild from stored ``(id, simplified_text)`` pairs."""
-        index = cls(threshold=threshold)
-        for article_id, text in pairs:
-            index.add(article_id, text)
-        return index
-
-    def __len__(self) -> int:
-        return len(self._shingles)
-
-    def __contains__(self, article_id: str) -> bool:
-        return article_id in self._shingles
-
-    def add(self, article_id: str, text: str) -> None:
-        """Index one article (re-adding an id replaces its text)."""
-        if article_id in self._shingles:
-            self.remove(article_id)
-        sh = shingles(text)
-        self._shingles[article_id] = sh
-        if self._lsh is not None:
-            self._insert_lsh(article_id, sh)
-        elif len(self._shingles) >= LSH_MIN_ARTICLES:
-            self._build_lsh()
-
-    def remove(self, article_id: str) -> None:
-        self._shingles.pop(article_id, None)
-        if self._lsh is not None:
-            for key in self._keys.pop(article_id, ()):
-                self._lsh.get(key, set()).discard(article_id)
-
-    def find(self, text: str) -> tuple[str, float] | None:
-        """The most similar indexed article at or above the threshold, or None."""
-        best = self.scores(text)
-        return best[0] if best else None
-
-    def scores(self, text: str) -> list[tuple[str, float]]:
-        """All indexed articles at or above the threshold, best first (ties by id)."""
-        sh = shingles(text)
-        if not sh:
-            return []
-        if self._lsh is not None:
-            candidates = set().union(*(self._lsh.get(k, ()) for k in _band_keys(sh)))
-        else:
-            candidates = self._shingles.keys()
-        hits = [(cid, jaccard(sh, self._shingles[cid])) for cid in candidates]
-        return sorted(((c, s) for c, s in hits if s >= self.threshold), key=lambda h: (-h[1], h[0]))
-
-    def _build_lsh(self) -> None:
-        self._lsh = {}
-        for article_id, sh in self._shingles.items():
-            self._insert_lsh(article_id, sh)
-
-    def _insert_lsh(self, article_id: str, sh: frozenset[str]) -> None:
-        keys = _band_keys(sh)
-        self._keys[article_id] = keys
-        for key in keys:
-            self._lsh.setdefault(key, set()).add(article_id)
-
-
-# MinHash, written out with numpy (importing datasketch alone took 0.54 s of a one-file
-# predict). Value for value it is datasketch 2's default MinHash ("affine32", seed 1): the
-# 32-bit SHA-1 of each shingle, mixed by the MurmurHash3 finalizer, then permutations
-# a·h + b mod 2^32 drawn from numpy's RandomState(1). So the band keys stored by earlier
-# versions (which called datasketch 2) stay valid; a test compares the two when datasketch
-# is installed.
 SEED = 1
 FMIX32 = (16, 2246822507, 13, 3266489909, 16)
 

@@ -467,6 +467,16 @@ ARTICLE_FILTERS = {
 }
 
 
+def _list_or_region(key: str, value, id_column: str) -> tuple[str, list]:
+    """The clause and parameters of the two filters that article and fact listings share:
+    ``ids`` (a list of article ids; an empty list matches nothing) and ``region`` (a place
+    at any level, by prefix)."""
+    if key == "ids":
+        ids = list(value)
+        return (f"{id_column} IN ({','.join('?' * len(ids))})" if ids else "0"), ids
+    return REGION_PREFIX, region_params(value)
+
+
 def _article_where(filters: dict) -> tuple[list[str], list]:
     clauses, params = [NOT_A_REPOST], []
     for key, value in filters.items():
@@ -474,14 +484,10 @@ def _article_where(filters: dict) -> tuple[list[str], list]:
             continue
         if key not in ARTICLE_FILTERS:
             raise ValueError(f"Unknown filter {key!r}. Filters: {', '.join(ARTICLE_FILTERS)}")
-        if key == "ids":
-            ids = list(value)
-            clauses.append(f"a.id IN ({','.join('?' * len(ids))})")
-            params += ids
-            continue
-        if key == "region":
-            clauses.append(REGION_PREFIX)
-            params += region_params(value)
+        if key in ("ids", "region"):
+            clause, values = _list_or_region(key, value, "a.id")
+            clauses.append(clause)
+            params += values
             continue
         if key == "year":
             clauses.append(ARTICLE_FILTERS[key])
@@ -643,14 +649,10 @@ def _fact_where(filters: dict) -> tuple[str, list]:
             continue
         if key not in FACT_FILTERS:
             raise ValueError(f"Unknown filter {key!r}. Filters: {', '.join(FACT_FILTERS)}")
-        if key == "ids":
-            ids = list(value)
-            clauses.append(f"f.article_id IN ({','.join('?' * len(ids))})" if ids else "0")
-            params += ids
-            continue
-        if key == "region":
-            clauses.append(REGION_PREFIX)
-            params += region_params(value)
+        if key in ("ids", "region"):
+            clause, values = _list_or_region(key, value, "f.article_id")
+            clauses.append(clause)
+            params += values
             continue
         if key in ("subject", "source"):
             value = like_escape(simplify(value.strip()))
