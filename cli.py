@@ -220,6 +220,12 @@ def cli(verbose: bool) -> None:
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
+def progress_bar(files):
+    """Files one by one behind a progress bar on stderr (a terminal only)."""
+    with click.progressbar(files, label="ingesting", file=sys.stderr) as bar:
+        yield from bar
+
+
 def report_ingest(result: wrmine.IngestResult, elapsed: float, db_path: str) -> None:
     """Per-input problems on stderr, the summary line on stdout, and the exit code."""
     for key, _, reason in result.failed + result.skipped:
@@ -260,13 +266,9 @@ def ingest(paths, db_path, urls_paths, backend_name, strict, force, workers, eng
     missing = [p for p in paths if not os.path.exists(p)]
     db = open_for_writing(db_path)
     start = time.perf_counter()
-    progress = None
-    if sys.stderr.isatty():
-        def progress(files):
-            with click.progressbar(files, label="ingesting", file=sys.stderr) as bar:
-                yield from bar
     try:
-        result = wrmine.ingest(db, paths, urls, backend=backend, strict=strict, force=force, progress=progress,
+        result = wrmine.ingest(db, paths, urls, backend=backend, strict=strict, force=force,
+                               progress=progress_bar if sys.stderr.isatty() else None,
                                workers=workers, engine=engine, scheduler=scheduler)
     except wrmine.UsageError as exc:
         raise Usage(str(exc)) from None

@@ -197,13 +197,28 @@ def ingest_source(db, source: Source, key: str, url: str | None = None, backend=
                   force: bool = False) -> str:
     """Clean, analyse and store one source; returns "new", "changed", "unchanged" or
     "repost". Raises ``Declined`` (or a bug's exception) when it was not stored."""
-    digest = source_hash(source)
-    source = store.unique_source_id(db, source, key)
-    previous = store.stored_hash(db, source.id)
-    if previous == digest and not force:
+    planned = _plan(db, source, key, force)
+    if planned is None:
         return "unchanged"
+    source, digest, previous = planned
     article, analysis = analyse_source(source, url, backend)
     return _store_analysed(db, article, analysis, key, digest, previous)
+
+
+def _plan(db, source: Source, key: str, force: bool, taken: dict[str, str] | None = None):
+    """(source with its unique id, input hash, stored hash) for an input to analyse, or None when
+    its bytes are unchanged since it was stored. ``taken``: ids already given to inputs of this
+    batch that are not stored yet (id -> key)."""
+    digest = source_hash(source)
+    holder = (taken or {}).get(source.id)
+    if holder is not None and holder != key:
+        source = replace(source, id=f"{source.id}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:8]}")
+    else:
+        source = store.unique_source_id(db, source, key)
+    previous = store.stored_hash(db, source.id)
+    if previous == digest and not force:
+        return None
+    return source, digest, previous
 
 
 def _store_analysed(db, article, analysis, key: str, digest: str, previous: str | None,
@@ -294,16 +309,11 @@ def ingest(db, paths: Iterable[str], urls: dict[str, str] | None = None, backend
             try:
                 for source in iter_sources(path):
                     key = source.url or fallback_key
-                    digest = source_hash(source)
-                    holder = inflight.get(source.id)
-                    if holder is not None and holder != key:
-                        source = replace(source, id=f"{source.id}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:8]}")
-                    else:
-                        source = store.unique_source_id(db, source, key)
-                    previous = store.stored_hash(db, source.id)
-                    if previous == digest and not force:
+                    planned = _plan(db, source, key, force, inflight)
+                    if planned is None:
                         yield ("unchanged", key)
                         continue
+                    source, digest, previous = planned
                     inflight[source.id] = key
                     yield Task((source, urls.get(source.id)), _Pending(key, digest, previous))
             except Exception as exc:  # noqa: BLE001 - an unreadable file never stops a batch

@@ -114,8 +114,7 @@ def score(gold: GoldSet, workdir: Path, diff: bool = False) -> dict[str, float]:
            "--texts", str(gold.texts)]
     if not diff:
         cmd.append("--quiet")
-    proc = subprocess.run(cmd, check=True, capture_output=not diff, text=True)
-    del proc
+    subprocess.run(cmd, check=True, capture_output=not diff, text=True)
     return figures(json.loads(summary_file.read_text(encoding="utf-8"))["summary"]) | {"articles": len(lines)}
 
 

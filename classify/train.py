@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -34,6 +33,7 @@ from classify.themes import (DATA_DIR, ThemeModel, assign_themes, classify_text,
 from corpus.article import Article
 from corpus.clean import article_from_text
 from corpus.errors import Declined
+from corpus.gold import dice, scorer_norm
 from corpus.markers import marker_source
 from corpus.read import iter_inputs, read_source
 from corpus.script import simplify
@@ -339,30 +339,15 @@ def read_gold(gold_dir: str | Path) -> list[GoldArticle]:
     return out
 
 
-def _norm(s: str) -> str:
-    s = unicodedata.normalize("NFKC", s)
-    return "".join(ch for ch in s if not ch.isspace() and unicodedata.category(ch)[0] not in "PS")
-
-
-def dice(a: str, b: str) -> float:
-    """Character-bigram Dice, as in score.py."""
-    a, b = _norm(a), _norm(b)
-    if not a or not b:
-        return 0.0
-    ga = Counter(a[i:i + 2] for i in range(len(a) - 1)) or Counter([a])
-    gb = Counter(b[i:i + 2] for i in range(len(b) - 1)) or Counter([b])
-    return 2.0 * sum((ga & gb).values()) / (sum(ga.values()) + sum(gb.values()))
-
-
 def locate_titles(plain: str, titles: list[str]) -> list[Practice]:
     """Gold practice titles found in order in ``plain`` (punctuation-insensitive), as
     heading-only Practices; titles not found are left out."""
-    keep = [(i, ch) for i, ch in enumerate(plain) if _norm(ch)]
-    flat = "".join(_norm(ch) for _, ch in keep)
+    keep = [(i, ch) for i, ch in enumerate(plain) if scorer_norm(ch)]
+    flat = "".join(scorer_norm(ch) for _, ch in keep)
     starts = [i for i, _ in keep]
     out, pos = [], 0
     for t in titles:
-        nt = _norm(t)
+        nt = scorer_norm(t)
         k = flat.find(nt, pos) if nt else -1
         if k < 0:
             k = flat.find(nt) if nt else -1

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +32,27 @@ RE_BOUNDARY = re.compile(r"[。！？!\n]")
 ARTICLE_FIELDS = {"title": False, "source": True}
 FACT_FIELDS = {"subject": True}
 PRACTICE_FIELDS = {"title": True}
+
+
+def scorer_norm(text: str) -> str:
+    """``text`` as the shared scorer compares labels: NFKC, no whitespace, punctuation or symbols."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch)[0] not in "PS")
+
+
+def dice(a: str, b: str) -> float:
+    """Character-bigram Dice of two labels, as the shared scorer matches practice titles and
+    subjects (0.0 when either is empty after normalising).
+
+    >>> round(dice("加强组织领导", "加强组织领导工作。"), 2), dice("党建", "党，建")
+    (0.83, 1.0)
+    """
+    a, b = scorer_norm(a), scorer_norm(b)
+    if not a or not b:
+        return 0.0
+    ga = Counter(a[i:i + 2] for i in range(len(a) - 1)) or Counter([a])
+    gb = Counter(b[i:i + 2] for i in range(len(b) - 1)) or Counter([b])
+    return 2.0 * sum((ga & gb).values()) / (sum(ga.values()) + sum(gb.values()))
 
 
 def read_raw(path: Path) -> str:

@@ -20,18 +20,12 @@ import re
 from corpus.script import simplify
 
 RE_QUERY_TOKEN = re.compile(r'"([^"]*)"|(\()|(\))|([^\s()"]+)')
-RE_INDEX_TOKEN = re.compile(r"[A-Za-z0-9]+|[\u3400-\u9fff\uf900-\ufaff]")
 RE_CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])\s+|\s+(?=[\u3400-\u9fff\uf900-\ufaff])")
 OPERATORS = {"AND": "AND", "OR": "OR", "NOT": "NOT", "与": "AND", "或": "OR", "非": "NOT"}
 
 
 class QueryError(ValueError):
     """The query cannot be read (unbalanced quotes or parentheses, a dangling operator)."""
-
-
-def index_tokens(text: str) -> list[str]:
-    """The tokens the index holds for ``text``: each Chinese character, each ASCII word."""
-    return [t.lower() for t in RE_INDEX_TOKEN.findall(simplify(text or ""))]
 
 
 def _phrase(text: str) -> str | None:

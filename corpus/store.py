@@ -157,8 +157,7 @@ def check_wrmine(db: sqlite_utils.Database, path: str, writable: bool) -> None:
             "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATIONS.name])}
     if not applied or "articles" not in tables:
         raise StoreError(f"{path}: a SQLite database, but not a wrmine one: refusing to touch it")
-    missing = [m.name for m in MIGRATIONS._migrations if m.name not in applied]
-    if missing and not writable:
+    if not writable and MIGRATIONS.pending(db):
         raise StoreError(f"{path}: made by an older wrmine; run `wrmine migrate --db {path}` first")
 
 
@@ -454,6 +453,8 @@ def region_params(value: str) -> list[str]:
     """
     prefix = simplify(str(value).strip())
     return [prefix, prefix + "\U0010ffff"] * 4
+
+
 ARTICLE_FILTERS = {
     "theme": "a.id IN (SELECT article_id FROM article_themes WHERE theme = ?)",
     # A prefix of a full name at any level, on the stored region: 湖南 finds an article stored

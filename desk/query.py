@@ -21,7 +21,8 @@ from urllib.parse import quote
 
 from corpus.script import simplify
 from corpus.fts import phrase as fts_phrase
-from corpus.store import fts_tokens, like_escape
+from corpus import store
+from corpus.store import fts_tokens
 
 DATA = Path(__file__).parent / "data"
 LEVELS = ("province", "city", "county", "town")
@@ -200,12 +201,11 @@ def escape_fts(query: str) -> str:
 
 # --- Filters ----------------------------------------------------------------------------------
 
-def region_clause(region: str, alias: str = "a") -> tuple[str, list]:
+def region_clause(region: str) -> tuple[str, list]:
     """A prefix of a stored region name at any level: 湖南 finds 湖南省, 浏阳 finds 浏阳市,
-    whether or not the text names the place (the region columns decide)."""
-    value = like_escape(simplify(region.strip()))
-    cols = " OR ".join(f"{alias}.{c} LIKE ? || '%' ESCAPE '\\'" for c in LEVELS)
-    return f"({cols})", [value] * len(LEVELS)
+    whether or not the text names the place (the region columns decide). The store's own
+    filter, so the desk and the CLI agree and the region indexes answer it."""
+    return store.REGION_PREFIX, store.region_params(region)
 
 
 def article_where(query=None, region=None, year=None, theme=None, metric=None, source=None,

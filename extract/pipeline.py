@@ -10,17 +10,10 @@ from collections.abc import Iterable
 
 from corpus.article import Article
 from extract.analysis import Analysis
+from extract.document import build_document
 from extract.facts import extract_facts
 from extract.places import resolve_region
 from extract.practices import extract_practices, find_named_methods
-
-
-def build(article: Article):
-    """The article's Document (one per article; every stage reads this one)."""
-    from extract import document
-
-    builder = getattr(document, "build_document", None)
-    return builder(article) if builder else article
 
 
 def analyse(article: Article, extra_places: Iterable[str] | None = None) -> Analysis:
@@ -28,7 +21,7 @@ def analyse(article: Article, extra_places: Iterable[str] | None = None) -> Anal
 
     ``extra_places``: names another recogniser found (the HanLP backend), counted as mentions.
     """
-    doc = build(article)
+    doc = build_document(article)
     return Analysis(
         article_id=article.id,
         region=resolve_region(article, extra=extra_places or ()),

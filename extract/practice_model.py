@@ -17,12 +17,12 @@ from __future__ import annotations
 import json
 import math
 import time
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from corpus.gold import dice
 from extract.document import Document
 from extract.practices import (MAX_HEADING, RE_COMMA, RE_HAN, Candidate, Cues, is_caption, is_parallel,
                                is_practice_section, load_cues, looks_like_heading, paragraphs, starts_with_verb)
@@ -185,21 +185,6 @@ def judge_candidates(cands: list[Candidate], doc: Document,
 
 
 # --- training -----------------------------------------------------------------------------
-
-def _norm_for_dice(s: str) -> str:
-    s = "".join(unicodedata.normalize("NFKC", s).split())
-    return "".join(ch for ch in s if unicodedata.category(ch)[0] not in "PS")
-
-
-def dice(a: str, b: str) -> float:
-    """Character-bigram Dice of two titles, punctuation and spaces left out (as the scorer)."""
-    a, b = _norm_for_dice(a), _norm_for_dice(b)
-    if not a or not b:
-        return 0.0
-    ga = Counter(a[i:i + 2] for i in range(len(a) - 1)) or Counter([a])
-    gb = Counter(b[i:i + 2] for i in range(len(b) - 1)) or Counter([b])
-    return 2.0 * sum((ga & gb).values()) / (sum(ga.values()) + sum(gb.values()))
-
 
 def match(gold: list[str], pred: list[str]) -> list[tuple[int, int]]:
     """Greedy one-to-one matching at Dice >= 0.5, best pairs first (the scorer's rule)."""

@@ -78,7 +78,7 @@ def test_search_table_has_header_and_true_total(sample_db):
     assert lines[0].split("\t") == ["id", "title", "published", "source", "place", "context"]
     assert len(lines) == 3
     total = int(result.stderr.split()[0])
-    assert total >= 3 and f"(showing 2)" in result.stderr
+    assert total >= 3 and "(showing 2)" in result.stderr
 
 
 def hit_ids(db, query):
