@@ -377,8 +377,12 @@ def facts(db_path, region, year, theme, metric, outlet, subject, article, min_co
     filters = dict(metric=metric, region=region, year=year, subject=subject, theme=theme, article=article,
                    min_confidence=min_confidence, source=outlet)
     if group_by:
-        n = Writer(fmt, out_path).write(store.group_facts(db, group_by, **filters))
-        click.echo(f"{n} group(s)", err=True)
+        groups = store.group_facts(db, group_by, **filters)
+        n = Writer(fmt, out_path).write(groups)
+        # Filters the roll-up cannot answer, matching too many facts to count: a sample.
+        estimated = f" (estimated from the newest {store.FACT_SAMPLE} facts: counts and sums scaled, " \
+                    "each row marked)" if groups and groups[0].get("estimated") else ""
+        click.echo(f"{n} group(s){estimated}", err=True)
         return
     columns = FACT_COLUMNS if fmt != "table" else [
         "article_id", "span", "value", "unit", "approx", "subject", "metric", "year", "confidence", "county",

@@ -29,12 +29,25 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
-from corpus import store
 from corpus.article import Article
 from corpus.errors import Declined
 from corpus.read import Source, iter_inputs, iter_sources, source_id
+from corpus.rows import prepare_rows
 
 logger = logging.getLogger("wrmine")
+
+
+class _LazyStore:
+    """``corpus.store``, imported on first use: it pulls in sqlite-utils (and numpy through it),
+    a fifth of a one-file ``predict``, which never opens a database."""
+
+    def __getattr__(self, attr: str):
+        from corpus import store as module
+
+        return getattr(module, attr)
+
+
+store = _LazyStore()
 
 __all__ = [
     "open_db", "open_existing", "read_urls", "article_from_source", "analyse_article",
@@ -201,8 +214,7 @@ def ingest_source(db, source: Source, key: str, url: str | None = None, backend=
     if planned is None:
         return "unchanged"
     source, digest, previous = planned
-    article, analysis = analyse_source(source, url, backend)
-    return _store_analysed(db, article, analysis, key, digest, previous)
+    return _store_rows(db, prepare_rows(*analyse_source(source, url, backend)), key, digest, previous)
 
 
 def _plan(db, source: Source, key: str, force: bool, taken: dict[str, str] | None = None):
@@ -221,26 +233,24 @@ def _plan(db, source: Source, key: str, force: bool, taken: dict[str, str] | Non
     return source, digest, previous
 
 
-def _store_analysed(db, article, analysis, key: str, digest: str, previous: str | None,
-                    keys: tuple[str, ...] | None = None, tokens: tuple[str, str] | None = None) -> str:
-    duplicate_of = store.find_duplicate(db, article, keys=keys)
-    store.save_article(db, article, analysis, path=key, duplicate_of=duplicate_of, source_hash=digest,
-                       keys=keys, tokens=tokens)
+def _store_rows(db, rows, key: str, digest: str, previous: str | None) -> str:
+    """The single writer's part of one input: the repost lookup and the prepared INSERTs."""
+    duplicate_of = store.find_repost(db, rows.id, rows.value("content_hash"), rows.value("simplified"),
+                                     keys=rows.bands, normalised=rows.normalised)
+    store.save_rows(db, rows, path=key, duplicate_of=duplicate_of, source_hash=digest)
     if duplicate_of:
         return "repost"
     return "changed" if previous else "new"
 
 
 def _analyse_task(source: Source, url: str | None):
-    """The unit of work of a worker (a pool process, a Dask worker): pure, no database."""
+    """The unit of work of a worker (a pool process, a Dask worker): pure, no database.
+    Returns the article's prepared rows (``corpus.rows``): the JSON, the index tokens, the
+    repost band keys and normalised text are computed here, in parallel, so the single writer
+    (the bottleneck) only looks up reposts and runs INSERTs; plain tuples travel back cheaply."""
     from corpus.parallel import worker_state
 
-    from corpus.reposts import band_keys
-
-    article, analysis = analyse_source(source, url, worker_state("backend"))
-    # The repost band keys (MinHash of every shingle) and the index tokens too: computed here,
-    # in parallel, they are not the single writer's work (the writer is the bottleneck).
-    return article, analysis, band_keys(article.simplified), store.index_tokens(article)
+    return prepare_rows(*analyse_source(source, url, worker_state("backend")))
 
 
 # Commit the open batch every so many stored articles, or every so many seconds: a commit per
@@ -329,9 +339,7 @@ def ingest(db, paths: Iterable[str], urls: dict[str, str] | None = None, backend
                 try:
                     if item.error is not None:
                         raise item.error
-                    article, analysis, keys, tokens = item.value
-                    outcome = _store_analysed(db, article, analysis, pending.key, pending.digest,
-                                              pending.previous, keys, tokens)
+                    outcome = _store_rows(db, item.value, pending.key, pending.digest, pending.previous)
                 except (store.StoreError, sqlite3.OperationalError):
                     raise    # the database itself failed (full, locked, corrupt): stop the batch
                 except Exception as exc:  # noqa: BLE001 - one bad input never stops a batch
@@ -355,9 +363,7 @@ def store_page(db, page, article_id: str) -> str | None:
     Returns the stored id, or None when a stage declined the page (recorded in skips)."""
     source = Source(article_id, page.url, "html", data=page.html, url=page.url, http_charset=page.encoding)
     try:
-        article, analysis = analyse_source(source, page.url)
-        store.save_article(db, article, analysis, path=page.url,
-                           duplicate_of=store.find_duplicate(db, article), source_hash=source_hash(source))
+        _store_rows(db, prepare_rows(*analyse_source(source, page.url)), page.url, source_hash(source), None)
         store.clear_skip(db, page.url)
         return article_id
     except store.StoreError:

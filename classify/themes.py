@@ -35,6 +35,7 @@ from corpus.article import Article
 from corpus.markers import marker_source
 from corpus.script import simplify
 from extract.analysis import THEMES, Analysis, Practice
+from extract.cache import cached
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def lead_clause(text: str) -> str:
     return m.group(0).strip() if m else ""
 
 
-def featurize(text: str, ngram_max: int = 3, keywords: bool = True) -> list[str]:
+def featurize(text: str, ngram_max: int = 3, keywords: bool = True, rules: bool = False) -> list[str]:
     """Feature strings of a simplified text: character 1..n-grams inside CJK runs, lowercased
     Latin words, and ``^``-prefixed bigrams of the lead clause (headings decide the theme).
 
@@ -103,6 +104,11 @@ def featurize(text: str, ngram_max: int = 3, keywords: bool = True) -> list[str]
             feats.extend(["#" + word] * n)
         for word in keyword_hits(lead):
             feats.append("^#" + word)
+    if rules:
+        # The keyword rules' verdict as evidence the regression weighs (rather than a fixed
+        # prior): ``@theme`` once per point of rule score, so sublinear tf gives 1 + log(score).
+        for theme, score in rule_scores(text).items():
+            feats.extend(["@" + theme] * int(round(score)))
     return feats
 
 
@@ -155,6 +161,9 @@ class ThemeModel:
     thresholds: np.ndarray
     ngram_max: int = 3
     rule_weight: float = 0.0     # weight of the keyword-rule prior added to each score
+    # Cut-offs for whole bodies (``pick_body``), tuned on held-out article bodies; None: ``thresholds``.
+    body_thresholds: np.ndarray | None = None
+    rule_features: bool = False  # ``featurize(rules=True)``: the rule scores are features too
 
     def scores(self, text: str) -> np.ndarray:
         """Decision score per theme for one simplified text."""
@@ -165,7 +174,7 @@ class ThemeModel:
         # Count everything at C speed, then keep the known features: far fewer lookups than
         # testing every occurrence against the vocabulary.
         vocab = self.vocab
-        counts = {f: c for f, c in Counter(featurize(text, self.ngram_max)).items() if f in vocab}
+        counts = {f: c for f, c in Counter(featurize(text, self.ngram_max, rules=self.rule_features)).items() if f in vocab}
         if not counts:
             return self.intercepts.copy()
         idx = np.fromiter((self.vocab[f] for f in counts), dtype=np.int64, count=len(counts))
@@ -187,11 +196,14 @@ class ThemeModel:
             "themes": list(self.themes),
             "ngram_max": self.ngram_max,
             "rule_weight": self.rule_weight,
+            **({"rule_features": True} if self.rule_features else {}),
             "terms": terms,
             "idf": [round(float(v), 4) for v in self.idf],
             "weights": [[round(float(v), 3) for v in row] for row in self.weights],
             "intercepts": [round(float(v), 4) for v in self.intercepts],
             "thresholds": [round(float(v), 4) for v in self.thresholds],
+            **({} if self.body_thresholds is None else
+               {"body_thresholds": [round(float(v), 4) for v in self.body_thresholds]}),
         }
 
     @classmethod
@@ -208,6 +220,9 @@ class ThemeModel:
             thresholds=np.asarray(data["thresholds"], dtype=np.float64),
             ngram_max=int(data["ngram_max"]),
             rule_weight=float(data.get("rule_weight", 0.0)),
+            rule_features=bool(data.get("rule_features", False)),
+            body_thresholds=(np.asarray(data["body_thresholds"], dtype=np.float64)
+                             if "body_thresholds" in data else None),
         )
 
 
@@ -222,13 +237,18 @@ def save_model(model: ThemeModel, path: Path = MODEL_PATH) -> None:
 def load_model(path: Path = MODEL_PATH) -> ThemeModel | None:
     """The shipped model, or None (with a warning) when it is missing: callers fall back to rules."""
     try:
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            data = json.load(fh)
+        # Parsing the JSON into arrays costs 0.15 s, a sixth of a one-file predict: the arrays
+        # come from the start-up cache (extract.cache, keyed by the file's bytes) when they can.
+        return cached("theme-model", (path,), lambda: _read_model(path), versions=("numpy", np.__version__))
     except FileNotFoundError:
         logger.warning("theme model %s missing: using the keyword rules "
                        "(rebuild with `wrmine train-themes --corpus DIR`)", path)
         return None
-    return ThemeModel.from_json(data)
+
+
+def _read_model(path: Path) -> ThemeModel:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return ThemeModel.from_json(json.load(fh))
 
 
 def pick_practice(model: ThemeModel, scores: np.ndarray) -> tuple[str, ...]:
@@ -243,7 +263,8 @@ def pick_practice(model: ThemeModel, scores: np.ndarray) -> tuple[str, ...]:
 
 def pick_body(model: ThemeModel, scores: np.ndarray) -> tuple[str, ...]:
     """Every theme over its threshold (best first), or the best one when none is."""
-    order = [i for i in np.argsort(-scores) if scores[i] >= model.thresholds[i]]
+    cut = model.thresholds if model.body_thresholds is None else model.body_thresholds
+    order = [i for i in np.argsort(-scores) if scores[i] >= cut[i]]
     return tuple(model.themes[i] for i in order) or (model.themes[int(np.argmax(scores))],)
 
 
@@ -344,7 +365,7 @@ def assign_themes(article: Article, analysis: Analysis, model: ThemeModel | None
     for p in practices:
         themes += [t for t in p.themes if t not in themes]
     if not themes and plain.strip():
-        themes = list(classify_body(plain, model))
+        themes = list(classify_body(body_text(article), model))
     elif practices:
         themes += [t for t in lead_themes(article, practices[0].start) if t not in themes]
     return replace(analysis, practices=practices, themes=tuple(themes))
@@ -358,6 +379,32 @@ def lead_themes(article: Article, first_practice: int) -> tuple[str, ...]:
     ('基层治理',)
     """
     lead = article.plain[:min(first_practice, LEAD_CHARS)]
-    if article.title:
-        lead = simplify(article.title) + "。" + lead
+    title = printed_title(article)
+    if title:
+        lead = title + "。" + lead
     return label_by_rules(lead, min_score=LEAD_RULE_SCORE)[:1]
+
+
+def printed_title(article: Article) -> str:
+    """The simplified title when the page printed one; "" when the title is only the lead
+    sentence (``title_origin == "lead"``: it is already the body's first words, and weighting it
+    as a heading would count it twice) or missing.
+
+    >>> printed_title(Article("x", "近日，某社区组织老党员开展志愿服务。", title="近日，某社区组织老党员开展志愿服务", title_origin="lead"))
+    ''
+    """
+    if not article.title or article.title_origin == "lead":
+        return ""
+    return simplify(article.title)
+
+
+def body_text(article: Article) -> str:
+    """What a practice-less article is themed from: its printed title, then the body. The title
+    comes first so that ``featurize`` reads it as the lead clause (``^`` features) and the rules
+    as the heading: a headline names what the article is about.
+
+    >>> body_text(Article("x", "组建志愿服务队。", title="银发志愿者在行动", title_origin="text"))
+    '银发志愿者在行动。组建志愿服务队。'
+    """
+    title = printed_title(article)
+    return f"{title}。{article.plain}" if title else article.plain

@@ -28,8 +28,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from classify.themes import (DATA_DIR, ThemeModel, assign_themes, classify_text, featurize, label_by_rules,
-                             practice_text)
+from classify.themes import (DATA_DIR, ThemeModel, assign_themes, body_text, classify_text, featurize,
+                             label_by_rules, practice_text)
 from corpus.article import Article
 from corpus.clean import article_from_text
 from corpus.errors import Declined
@@ -51,6 +51,13 @@ PRACTICE_DICE = 0.5
 # Weight of a hand-labelled unit against a weak-labelled one (LABELLING.md, "Shipped model":
 # 4 beat 2 in article-grouped cross-validation over 261 annotated articles).
 HUMAN_WEIGHT = 4.0
+# A theme needs this many hand-labelled bodies to get a body cut-off of its own.
+MIN_BODY_POSITIVES = 5
+GROUPED_FOLDS = False
+BODY_THRESHOLDS = False
+RULE_FEATURES = False
+# Half-width of the window the threshold F1 curve is averaged over (``best_thresholds``).
+THRESHOLD_SMOOTH = 0.0
 
 # Item markers (一是, （一）, 一、, 1、 …) from the one marker table.
 ITEM_MARKERS = marker_source(capture=False)
@@ -193,36 +200,49 @@ def read_annotations(path: str | Path, sets: Iterable[str] = ("dev",),
     return keep, frozenset(others)
 
 
+@dataclass(frozen=True)
+class Unit:
+    """One training unit: its article (for grouped folds), text, themes, and whether it is a
+    whole article body (``pick_body`` cut-offs) rather than one item."""
+    article: str
+    text: str
+    themes: tuple[str, ...]
+    body: bool = False
+
+
 def human_units(corpus_dir: str | Path, entries: list[dict]) -> tuple[list[str], list[tuple[str, ...]]]:
+    """Training units from hand annotations (``hand_units``) as (texts, themes)."""
+    units = hand_units(corpus_dir, entries)
+    return [u.text for u in units], [u.themes for u in units]
+
+
+def hand_units(corpus_dir: str | Path, entries: list[dict]) -> list[Unit]:
     """Training units from hand annotations: each gold practice located in the article text
     (``locate_titles``), as the item ``practice_text`` would give the classifier, with its gold
-    practice themes; an article without practices gives its whole body with the article themes.
-    Practices whose title is not found in the text are left out.
+    practice themes; an article without practices gives its body (``body_text``: printed title
+    first) with the article themes. Practices whose title is not found in the text are left out.
     """
-    texts: list[str] = []
-    themes: list[tuple[str, ...]] = []
+    units: list[Unit] = []
     for g in entries:
         path = Path(corpus_dir) / f"{g['id']}.txt"
         try:
-            plain = read_article(str(path)).plain
+            article = read_article(str(path))
         except Declined as exc:
             raise FileNotFoundError(f"{path}: {exc}; is --corpus the folder the annotations refer to?") from None
+        plain = article.plain
         if not g["practices"]:
             if g["themes"] and plain.strip():
-                texts.append(plain)
-                themes.append(tuple(g["themes"]))
+                units.append(Unit(g["id"], body_text(article), tuple(g["themes"]), body=True))
             continue
         by_title = {p["title"]: tuple(p["themes"]) for p in g["practices"] if p["themes"]}
         located = tuple(with_marker(plain, p) for p in locate_titles(plain, [p["title"] for p in g["practices"]])
                         if p.title in by_title)
-        for i, p in enumerate(located):
-            texts.append(practice_text(plain, located, i))
-            themes.append(by_title[p.title])
-    for ts in themes:
-        bad = set(ts) - set(THEMES)
+        units += [Unit(g["id"], practice_text(plain, located, i), by_title[p.title]) for i, p in enumerate(located)]
+    for u in units:
+        bad = set(u.themes) - set(THEMES)
         if bad:
             raise ValueError(f"Unknown theme(s) {sorted(bad)} in the annotations. Themes: {', '.join(THEMES)}")
-    return texts, themes
+    return units
 
 
 def with_marker(plain: str, practice: Practice) -> Practice:
@@ -241,7 +261,7 @@ def with_marker(plain: str, practice: Practice) -> Practice:
 # --- fitting ------------------------------------------------------------------------------
 
 def _analyzer(ngram_max: int):
-    return lambda text: featurize(text, ngram_max)
+    return lambda text: featurize(text, ngram_max, rules=RULE_FEATURES)
 
 
 def _fit_linear(texts: list[str], y: np.ndarray, ngram_max: int, c: float,
@@ -276,48 +296,106 @@ def _binarize(labels: list[tuple[str, ...]]) -> np.ndarray:
     return np.array([[t in ls for t in THEMES] for ls in labels], dtype=int)
 
 
-def best_thresholds(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Per theme, the decision-score cut-off with the best F1 on held-out scores."""
+def best_thresholds(scores: np.ndarray, y: np.ndarray, smooth: float | None = None) -> np.ndarray:
+    """Per theme, the decision-score cut-off with the best F1 on held-out scores. With
+    ``smooth`` > 0 (default THRESHOLD_SMOOTH) the F1 curve is first averaged over cut-offs within
+    ±``smooth``: the middle of a broad good range rather than the edge of a lucky spike, which a
+    few units can move (CV noise).
+
+    >>> best_thresholds(np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([[0], [0], [1], [1]]), 0.0)
+    array([2.])
+    """
+    smooth = THRESHOLD_SMOOTH if smooth is None else smooth
     out = np.zeros(y.shape[1])
     for j in range(y.shape[1]):
-        best, best_f = 0.0, -1.0
-        for thr in np.unique(np.round(scores[:, j], 2)):
-            pred = scores[:, j] >= thr
-            tp = int((pred & (y[:, j] == 1)).sum())
-            f = 2 * tp / (pred.sum() + y[:, j].sum()) if tp else 0.0
-            if f > best_f:
-                best, best_f = float(thr), f
-        out[j] = best
+        cuts = np.unique(np.round(scores[:, j], 2))
+        f1 = np.array([_f1_at(scores[:, j] >= thr, y[:, j]) for thr in cuts])
+        if smooth > 0:
+            f1 = np.array([f1[np.abs(cuts - c) <= smooth].mean() for c in cuts])
+        out[j] = float(cuts[int(np.argmax(f1))]) if len(cuts) else 0.0
     return out
 
 
-def fit(texts: list[str], labels: list[tuple[str, ...]], ngram_max: int = NGRAM_MAX, c: float = C,
-        rule_weight: float = RULE_WEIGHT, folds: int = 5,
-        sample_weight: list[float] | None = None) -> ThemeModel:
-    """Fit the model; thresholds come from ``folds``-fold cross-validated scores.
-    ``sample_weight``: per-unit weight in the regressions (hand labels may count more than weak ones)."""
-    y = _binarize(labels)
-    sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    vec, weights, intercepts = _fit_linear(texts, y, ngram_max, c, sw)
+def _f1_at(pred: np.ndarray, gold: np.ndarray) -> float:
+    tp = int((pred & (gold == 1)).sum())
+    return 2 * tp / (pred.sum() + gold.sum()) if tp else 0.0
+
+
+def best_body_thresholds(scores: np.ndarray, y: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Per theme, the cut-off with the best F1 on held-out scores of whole bodies, as
+    ``pick_body`` decides (the best theme is always taken, others at their cut-off); a theme
+    with fewer than MIN_BODY_POSITIVES bodies keeps its item cut-off (``fallback``)."""
+    out = np.asarray(fallback, dtype=np.float64).copy()
+    top = scores.argmax(axis=1)
+    for j in range(y.shape[1]):
+        if y[:, j].sum() < MIN_BODY_POSITIVES:
+            continue
+        forced = top == j
+        best_f = -1.0
+        for thr in np.unique(np.round(scores[:, j], 2)):
+            pred = forced | (scores[:, j] >= thr)
+            tp = int((pred & (y[:, j] == 1)).sum())
+            f = 2 * tp / (pred.sum() + y[:, j].sum()) if tp else 0.0
+            if f > best_f:
+                out[j], best_f = float(thr), f
+    return out
+
+
+def held_out_scores(texts: list[str], y: np.ndarray, ngram_max: int, c: float, rule_weight: float,
+                    sw: np.ndarray | None, folds: int, groups: list[str] | None) -> np.ndarray:
+    """Scores of every unit from a model trained without its fold. With ``groups`` (the article
+    of each unit) a whole article falls in one fold, so that thresholds are tuned on articles
+    the fold model has not seen, as on new articles."""
+    n = len(texts)
+    folds = max(2, min(folds, n))
+    if groups is None:
+        order = np.random.default_rng(SEED).permutation(n)
+        fold = np.empty(n, dtype=int)
+        fold[order] = np.arange(n) % folds
+    else:
+        names = sorted(set(groups))
+        rank = {g: i for i, g in enumerate(np.random.default_rng(SEED).permutation(names))}
+        fold = np.array([rank[g] % folds for g in groups])
     held = np.zeros(y.shape, dtype=np.float64)
-    order = np.random.default_rng(SEED).permutation(len(texts))
-    folds = max(2, min(folds, len(texts)))
     for k in range(folds):
-        test = order[k::folds]
-        train = np.setdiff1d(order, test)
+        test, train = np.flatnonzero(fold == k), np.flatnonzero(fold != k)
+        if not len(test) or not len(train):
+            continue
         model_k = _to_model(*_fit_linear([texts[i] for i in train], y[train], ngram_max, c,
                                          None if sw is None else sw[train]),
                             np.zeros(y.shape[1]), ngram_max, rule_weight)
         for i in test:
             held[i] = model_k.scores(texts[i])
-    return _to_model(vec, weights, intercepts, best_thresholds(held, y), ngram_max, rule_weight)
+    return held
 
 
-def _to_model(vec, weights, intercepts, thresholds, ngram_max, rule_weight) -> ThemeModel:
+def fit(texts: list[str], labels: list[tuple[str, ...]], ngram_max: int = NGRAM_MAX, c: float = C,
+        rule_weight: float = RULE_WEIGHT, folds: int = 5,
+        sample_weight: list[float] | None = None, groups: list[str] | None = None,
+        bodies: list[bool] | None = None) -> ThemeModel:
+    """Fit the model; thresholds come from ``folds``-fold cross-validated scores (folds by
+    article when ``groups`` gives each unit's article).
+    ``sample_weight``: per-unit weight in the regressions (hand labels may count more than weak ones).
+    ``bodies``: which units are whole article bodies; their held-out scores set the separate
+    cut-offs ``pick_body`` uses."""
+    y = _binarize(labels)
+    sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    vec, weights, intercepts = _fit_linear(texts, y, ngram_max, c, sw)
+    held = held_out_scores(texts, y, ngram_max, c, rule_weight, sw, folds, groups)
+    thresholds = best_thresholds(held, y)
+    body_thr = None
+    if bodies is not None and any(bodies):
+        mask = np.asarray(bodies, dtype=bool)
+        body_thr = best_body_thresholds(held[mask], y[mask], thresholds)
+    return _to_model(vec, weights, intercepts, thresholds, ngram_max, rule_weight, body_thr)
+
+
+def _to_model(vec, weights, intercepts, thresholds, ngram_max, rule_weight, body_thresholds=None) -> ThemeModel:
     # Round-trip through the JSON form so that evaluation sees exactly the shipped numbers.
     model = ThemeModel(themes=THEMES, vocab=dict(vec.vocabulary_), idf=vec.idf_, weights=weights,
                        intercepts=intercepts, thresholds=np.asarray(thresholds), ngram_max=ngram_max,
-                       rule_weight=rule_weight)
+                       rule_weight=rule_weight, rule_features=RULE_FEATURES,
+                       body_thresholds=None if body_thresholds is None else np.asarray(body_thresholds))
     return ThemeModel.from_json(model.to_json())
 
 
@@ -478,16 +556,26 @@ def train_themes(corpus_dir: str | Path, labels_path: Path = LABELS_PATH, relabe
         write_labels(weak_labels(corpus_dir, exclude), labels_path)
     labels = [r for r in read_labels(labels_path) if r["article"] not in exclude]
     texts, themes = load_units(corpus_dir, labels)
-    weights = [1.0] * len(texts)
+    units = [Unit(r["article"], t, ts) for r, t, ts in zip(labels, texts, themes)]
+    weights = [1.0] * len(units)
     for entries, texts_dir in annotated:
-        h_texts, h_themes = human_units(texts_dir, [g for g in entries if g["id"] not in exclude])
-        texts, themes = texts + h_texts, themes + h_themes
-        weights += [human_weight] * len(h_texts)
-    if len(texts) < 4:
-        raise ValueError(f"only {len(texts)} labelled units in {labels_path}: need at least 4")
+        hand = hand_units(texts_dir, [g for g in entries if g["id"] not in exclude])
+        units += hand
+        weights += [human_weight] * len(hand)
+    if len(units) < 4:
+        raise ValueError(f"only {len(units)} labelled units in {labels_path}: need at least 4")
     sw = weights if annotated else None
-    return fit(texts, themes, ngram_max=ngram_max, c=c, rule_weight=rule_weight, sample_weight=sw), len(texts)
+    return fit_units(units, sample_weight=sw, ngram_max=ngram_max, c=c, rule_weight=rule_weight), len(units)
 
 
-__all__ = ["train_themes", "weak_labels", "read_annotations", "human_units", "evaluate_articles", "read_exclude",
+def fit_units(units: list[Unit], sample_weight: list[float] | None = None, **fit_args) -> ThemeModel:
+    """``fit`` over Units: thresholds from folds grouped by article (GROUPED_FOLDS), body
+    cut-offs from the body units."""
+    # Read the settings now rather than as bound defaults, so that ``classify.cv --set`` can vary them.
+    fit_args = {"ngram_max": NGRAM_MAX, "c": C, "rule_weight": RULE_WEIGHT, **fit_args}
+    return fit([u.text for u in units], [u.themes for u in units], sample_weight=sample_weight,
+               groups=[u.article for u in units] if GROUPED_FOLDS else None,
+               bodies=[u.body for u in units] if BODY_THRESHOLDS else None, **fit_args)
+
+__all__ = ["train_themes", "fit_units", "hand_units", "Unit", "weak_labels", "read_annotations", "human_units", "evaluate_articles", "read_exclude",
            "segment_units", "fit", "evaluate", "report", "read_labels", "write_labels", "load_units"]

@@ -29,8 +29,6 @@ from dataclasses import dataclass, replace
 from corpus import boilerplate as bp
 from corpus import meta
 from corpus.article import Article, RawMap, content_hash
-from corpus.html import extract_body as html_extract_body
-from corpus.html import extract_page
 from corpus.errors import BadInput, NotAnArticle
 from corpus.script import simplify
 
@@ -291,6 +289,8 @@ def extract_body(html: bytes, http_charset: str | None = None) -> str:
     >>> extract_body("<html><body><p>近年来，某县组建志愿服务队56支，服务群众超5万人。</p></body></html>".encode())
     '近年来，某县组建志愿服务队56支，服务群众超5万人。'
     """
+    from corpus.html import extract_body as html_extract_body   # lxml: only for HTML input
+
     return html_extract_body(html, http_charset=http_charset)
 
 
@@ -333,10 +333,16 @@ SUBTITLE_MAX_GAP = 4
 def _next_text(lay: Layout, line: Line) -> str | None:
     """The first line after ``line`` that is neither a date/source line, dropped furniture
     (【资料图】) nor a repeat of it: a headline's ``——`` subtitle, say; or None."""
+    under_meta = False
     for ln in lay.lines[line.index + 1:line.index + 1 + SUBTITLE_MAX_GAP]:
-        if ln.kind in ("meta", "drop") or ln.text.strip() == line.text.strip():
+        if ln.text.strip() == line.text.strip():
+            under_meta = False   # the headline printed again under the date line heads the body
             continue
-        return ln.text
+        if ln.kind in ("meta", "drop"):
+            under_meta = under_meta or ln.kind == "meta"
+            continue
+        # a ``——`` line right under the date/source line opens the body, not the headline
+        return None if under_meta else ln.text
     return None
 
 
@@ -412,6 +418,9 @@ def text_layout(lay: Layout, text: str, url: str | None = None) -> meta.MetaLayo
 def article_from_html(id: str, html: bytes, url: str | None = None,
                       http_charset: str | None = None) -> Article:
     """Build an Article from HTML bytes; ``raw`` is the extracted body text."""
+    # Imported here: the HTML reader and lxml are a tenth of a text-only run's start-up.
+    from corpus.html import extract_page
+
     page = extract_page(html, http_charset=http_charset, url=url)
     body = page.body
     if not body.strip():

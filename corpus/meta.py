@@ -43,7 +43,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from corpus.boilerplate import (DISCLOSURE_LABELS, ENUMERATION_MARKERS, NAME_MAX_CHARS, NAMES_LINE_MIN_PARTS, ORG_SUFFIXES,
+from corpus.boilerplate import (RE_PINYIN, DISCLOSURE_LABELS, ENUMERATION_MARKERS, NAME_MAX_CHARS, NAMES_LINE_MIN_PARTS, ORG_SUFFIXES,
                                 RE_FULL_DATE, SURNAMES)
 from corpus.script import simplify
 from corpus.boilerplate_html import marker_list
@@ -265,6 +265,8 @@ OUTLET_RES: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
     r"《(?P<value>[^》]{2,12})》(?:杂志|期刊|周刊|月刊)",
     r"[“\"](?P<value>[^”\"]{2,12})[”\"](?:微信)?(?:微信平台|公众号|微信公众号)",
     r"(?:^|[\s@©|｜])(?P<value>[\u4e00-\u9fff]{2,10}(?:网|在线))\s*(?:网站)?版权所有",   # 某原网 网站版权所有
+    # the site, its address, then the owner's rights: 某城新闻网 http://… 某城日报社版权所有
+    r"^\s*(?P<value>[\u4e00-\u9fff]{2,10}(?:网|在线))\s+(?:https?://)?[\w.\-/]+\.[a-z]{2,4}/?\s+\S{0,12}版权所有",
 ))
 PAPER = r"[\u4e00-\u9fff]{2,8}?(?:日[报報]|晚[报報]|时[报報]|時報|商[报報]|晨[报報]|都市[报報])"
 # The paper's own channels, dropped from its name: 某城日报客户端, 某江日报融媒体.
@@ -298,6 +300,8 @@ RE_CLOSING_SOURCE = re.compile(r"^\s*[(（【\[]?\s*(?:" + "|".join(("文章来�
 RE_HOME_ROOT = re.compile(r"^\s*(?P<value>[\u4e00-\u9fffA-Za-z]{2,8}?)首页\s*[>＞»]")
 # A header line that is only a periodical's name (某市老年教育通讯): the outlet.
 RE_PERIODICAL_LINE = re.compile(r"^\s*(?P<value>[\u4e00-\u9fff]{2,12}(?:通讯|简报|日报|晚报|时报|周报))\s*$")
+# A periodical's issue line (某刊 2020年13期, 某刊 2019年第5期): the magazine is the outlet.
+RE_ISSUE_LINE = re.compile(r"^\s*《?(?P<value>[\u4e00-\u9fff]{2,10})》?\s*(?:19|20)\d{2}\s*年\s*(?:第\s*)?\d{1,3}\s*期\s*$")
 # The first step of a breadcrumb names the site unless it is a 首页 (当前位置: 夕阳网 > 新闻中心).
 RE_BREADCRUMB_ROOT = re.compile(r"(?:当前的?位置|您的位置|你的位置|我的位置|您当前的?位置)\s*[:：]\s*(?P<value>[^\s>＞»/]{2,12})\s*[>＞»]")
 RE_NOT_SITE = re.compile(r"首页|主页|频道|home", re.I)
@@ -310,7 +314,10 @@ SOURCE_MAX_CHARS = 40
 # Quote and title marks the gold drops inside an outlet name (“学习强国”某市学习平台).
 RE_SOURCE_QUOTES = re.compile(r"[“”\"《》「」]")
 # A value that runs on into the next label (某日报全媒体作者:张三 责任编辑:李四) ends there.
-RE_LABEL_TAIL = re.compile(r"\s*(?:作者|责任编辑|编辑|记者|通讯员|审核|发布|时间|日期)\s*[:：]|\s{2,}")
+RE_LABEL_TAIL = re.compile(r"\s*(?:作者|责任编辑|编辑|记者|通讯员|审核|发布|时间|日期)\s*[:：]|\s{2,}"
+                           r"|\s*(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}")   # …and at a printed date
+# A CMS field code left in a 来源 label (sp20241110): Latin letters and a run of digits, no Chinese.
+RE_SOURCE_CODE = re.compile(r"^[A-Za-z_\-]*\d{4,}[A-Za-z_\-\d]*$")
 # A paper's own channel after its name is not part of the outlet: 某日报客户端, 某日报全媒体.
 RE_PAPER_WITH_CHANNEL = re.compile(r"^(?P<paper>" + PAPER + r")(?:客户端|融媒体|全媒体|APP|App|app)$")
 
@@ -331,7 +338,7 @@ def normalise_source(value: str) -> str | None:
         value = m.group("paper")
     if not value or value.lower() in SOURCE_STOPWORDS or len(value) > SOURCE_MAX_CHARS:
         return None
-    if not re.search(r"[\u4e00-\u9fffA-Za-z]", value):
+    if not re.search(r"[\u4e00-\u9fffA-Za-z]", value) or RE_SOURCE_CODE.match(value):
         return None
     return value
 
@@ -832,6 +839,7 @@ def _breadcrumb_source(header: tuple[str, ...]) -> str | None:
     return None
 
 
+
 def _outlet_source(lines) -> str | None:
     for line in lines:
         plain = _plain(line)
@@ -841,27 +849,33 @@ def _outlet_source(lines) -> str | None:
     return None
 
 
+CLOSING_COPYRIGHT_LINES = 3
+
+
 def source_candidates(layout: MetaLayout) -> list[Candidate]:
     """Source readings (see ``find_source``) and, for HTML, source <meta> tags and the
     JSON-LD publisher."""
     citation = print_citation(list(layout.closing))
+    # The first body line as scraped, less the pinyin glosses a converter put in (网(wǎng)).
+    dateline = RE_PINYIN.sub("", layout.dateline or (layout.lead[0] if layout.lead else ""))
     readings = [
         ("label", _label_source(layout.header)),
         ("label:upper", _label_source(layout.upper)),
         ("closing-label", _first_match(layout.closing, RE_CLOSING_SOURCE, "match")),
         ("citation", normalise_source(citation.group("paper")) if citation else None),
         ("periodical", _first_match(layout.header, RE_PERIODICAL_LINE, "match")),
+        ("periodical:issue", _first_match(layout.header, RE_ISSUE_LINE, "match")),
         ("paper-in-meta", _first_match(layout.header, RE_PAPER_IN_META, dated=True)),
-        ("dateline", _first_match([layout.dateline or (layout.lead[0] if layout.lead else "")],
-                                  RE_PAPER_DATELINE, "match", simplified=False)),
-        ("dateline:bracket", _first_match([layout.dateline or (layout.lead[0] if layout.lead else "")],
-                                          RE_BRACKET_DATELINE, "match", simplified=False)),
+        ("dateline", _first_match([dateline], RE_PAPER_DATELINE, "match", simplified=False)),
+        ("dateline:bracket", _first_match([dateline], RE_BRACKET_DATELINE, "match", simplified=False)),
         ("label:lead", _label_source(tuple(ln for ln in layout.lead[:1] if RE_LEAD_SOURCE_LABEL.match(_plain(ln))))),
-        ("paper-byline", _first_match(list(layout.header) + [layout.dateline or (layout.lead[0] if layout.lead else "")],
+        ("paper-byline", _first_match(list(layout.header) + [dateline],
                                       RE_PAPER_BYLINE, "match", simplified=False)),
         ("breadcrumb", _breadcrumb_source(layout.header)),
         ("site-line", _first_match(layout.header[:SITE_LINE_MAX_INDEX], RE_SITE_LINE, "match")),
-        ("outlet", _outlet_source(list(layout.lead) + list(layout.footer))),
+        # a copyright line may end the body when the page has no footer the cleaner recognised
+        ("outlet", _outlet_source(list(layout.lead) + list(layout.footer)
+                                  + [ln for ln in layout.closing[-CLOSING_COPYRIGHT_LINES:] if "版权所有" in _plain(ln)])),
     ]
     if hints := layout.html:
         readings.append(("html-meta:source", next((normalise_source(hints.tags[k]) for k in SOURCE_META

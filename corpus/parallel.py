@@ -84,6 +84,11 @@ def call(fn: Callable, args: tuple) -> tuple[str, Any]:
         return "error", exc
 
 
+def call_chunk(fn: Callable, chunk: tuple[tuple, ...]) -> list[tuple[str, Any]]:
+    """``call`` for several tasks sent together: one message each way instead of one per task."""
+    return [call(fn, args) for args in chunk]
+
+
 # --- Caller side ---------------------------------------------------------------------------------
 
 def ordered_map(fn: Callable, items: Iterable, workers: int = 1, engine: str = "local",
@@ -115,7 +120,7 @@ def ordered_map(fn: Callable, items: Iterable, workers: int = 1, engine: str = "
             break
     else:
         return
-    yield from _pool_map(fn, items, workers, state or {}, window or workers * 4)
+    yield from _pool_map(fn, items, workers, state or {}, window or workers * 3)
 
 
 def _done(task: Task, outcome: tuple[str, Any]) -> Done:
@@ -123,42 +128,72 @@ def _done(task: Task, outcome: tuple[str, Any]) -> Done:
     return Done(task, value=value) if kind == "ok" else Done(task, error=value)
 
 
+# Tasks travel in chunks of CHUNK: the per-message cost (pickling, a pipe write or a scheduler
+# round trip, waking the pool's threads) is paid once per chunk, on the writer's core. Small
+# enough that the last chunk of a batch leaves a core idle only briefly.
+CHUNK = 4
+
+
 @dataclass(frozen=True)
-class _InFlight:
-    task: Task
+class _Chunk:
+    tasks: tuple[Task, ...]
     future: Any
 
 
-def _drain(pending: deque, limit: int) -> Iterator:
-    while len(pending) > limit:
-        item = pending.popleft()
-        yield _done(item.task, item.future.result()) if isinstance(item, _InFlight) else item
+def _chunked(submit: Callable, fn: Callable, items: Iterator, window: int, chunk: int) -> Iterator:
+    """Send the Tasks of ``items`` in chunks (``submit(call_chunk, fn, args)`` → a future) with
+    at most ``window`` chunks in flight, and yield the outcomes and the other items in order."""
+    pending: deque = deque()
+    gathered: list[Task] = []
 
+    def send() -> None:
+        tasks = tuple(gathered)
+        gathered.clear()
+        pending.append(_Chunk(tasks, submit(call_chunk, fn, tuple(t.args for t in tasks))))
 
-def _cancel(pending: deque) -> None:
-    for item in pending:
-        if isinstance(item, _InFlight):
-            item.future.cancel()
+    def drain(limit: int) -> Iterator:
+        while len(pending) > limit:
+            item = pending.popleft()
+            if isinstance(item, _Chunk):
+                yield from map(_done, item.tasks, item.future.result())
+            else:
+                yield item
+
+    try:
+        for item in items:
+            if isinstance(item, Task):
+                gathered.append(item)
+                if len(gathered) < chunk:
+                    continue
+                send()
+            else:
+                if gathered:   # an item passed through keeps its place after the tasks before it
+                    send()
+                pending.append(item)
+            yield from drain(window)
+        if gathered:
+            send()
+        yield from drain(0)
+    finally:
+        for item in pending:
+            if isinstance(item, _Chunk):
+                item.future.cancel()
 
 
 def _pool_map(fn: Callable, items: Iterator, workers: int, state: dict, window: int) -> Iterator:
+    import gc
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # fork: workers start at once with everything this process has loaded (models, tables);
-    # spawn where fork does not exist.
+    # spawn where fork does not exist. gc.freeze: a forked worker's collector never walks the
+    # inherited objects, so fewer of their pages are copied into it.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    pending: deque = deque()
+    gc.freeze()   # not undone: the tables' loader (extract.cache) froze them for good too
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
                              initargs=(state,)) as pool:
-        try:
-            for item in items:
-                pending.append(_InFlight(item, pool.submit(call, fn, item.args)) if isinstance(item, Task) else item)
-                yield from _drain(pending, window)
-            yield from _drain(pending, 0)
-        finally:
-            _cancel(pending)
+        yield from _chunked(pool.submit, fn, items, window, CHUNK)
 
 
 def _dask_map(fn: Callable, items: Iterator, scheduler: Any, window: int | None) -> Iterator:
@@ -172,16 +207,12 @@ def _dask_map(fn: Callable, items: Iterator, scheduler: Any, window: int | None)
     client = Client(scheduler, set_as_default=False) if own else scheduler
     try:
         if window is None:
-            window = max(8, 4 * sum(client.nthreads().values()))
-        pending: deque = deque()
-        try:
-            for item in items:
-                pending.append(_InFlight(item, client.submit(call, fn, item.args, pure=False))
-                               if isinstance(item, Task) else item)
-                yield from _drain(pending, window)
-            yield from _drain(pending, 0)
-        finally:
-            _cancel(pending)
+            window = max(4, 3 * sum(client.nthreads().values()))
+
+        def submit(*args):
+            return client.submit(*args, pure=False)
+
+        yield from _chunked(submit, fn, items, window, CHUNK)
     finally:
         if own:
             client.close()

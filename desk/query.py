@@ -4,10 +4,10 @@ Every function takes an open ``sqlite3.Connection`` (Datasette's read connection
 ``execute_fn``, or ``open_readonly``) and returns plain dicts: the pages and the document
 writers only format them. Nothing here writes.
 
-Search syntax (``parse_query``): words are ANDed; ``OR``, ``AND``, ``NOT`` (or a leading
-``-``), parentheses and "quoted phrases" combine them. A word of any length matches as a
-phrase of its simplified characters, so 黨建 finds 党建 and 志愿服务 never matches 志愿…服务
-scattered across a text. Reposts (``duplicate_of`` set) are collapsed into their original.
+Search syntax: ``corpus.query``, read leniently (words are ANDed; ``OR``, ``AND``, ``NOT`` or
+a leading ``-``, parentheses and "quoted phrases" combine them; a query may be only a
+negation). Filters: the store's (``corpus.store.ARTICLE_FILTERS``), so the desk and the
+command line agree. Reposts (``duplicate_of`` set) are collapsed into their original.
 """
 from __future__ import annotations
 
@@ -15,20 +15,18 @@ import csv
 import json
 import re
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from corpus.script import simplify
-from corpus.fts import phrase as fts_phrase
 from corpus import store
-from corpus.store import fts_tokens
+from corpus.fts import phrase as fts_phrase
+from corpus.query import Op, Phrase, escape_fts, parse_query, positive_phrases, to_fts5, to_sql  # noqa: F401
+from corpus.script import simplify
 
 DATA = Path(__file__).parent / "data"
 LEVELS = ("province", "city", "county", "town")
 LEVEL_LABELS = {"province": "省", "city": "市", "county": "县区", "town": "乡镇街道"}
 FILTERS = ("query", "region", "year", "theme", "metric", "source", "ids")
-RE_QUERY_TOKEN = re.compile(r'"[^"]*"?|\(|\)|[^\s()"]+')
 UNKNOWN_PLACE = "(未识别)"
 UNKNOWN_YEAR = "(无年份)"
 
@@ -59,145 +57,9 @@ def rows(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
-# --- Query language ---------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Phrase:
-    text: str            # simplified characters, no spaces: what to look for in a sentence
-
-    @property
-    def fts(self) -> str:
-        return fts_phrase(self.text) or '""'
-
-
-@dataclass(frozen=True, slots=True)
-class Op:
-    kind: str            # "AND", "OR", "NOT" (NOT has one operand)
-    items: tuple
-
-
-def parse_query(query: str | None):
-    """The tree of a search query, or None for an empty one.
-
-    >>> parse_query('黨建 OR "志愿 服务" -培训')
-    Op(kind='OR', items=(Phrase(text='党建'), Op(kind='AND', items=(Phrase(text='志愿服务'), Op(kind='NOT', items=(Phrase(text='培训'),))))))
-    """
-    tokens = []
-    for tok in RE_QUERY_TOKEN.findall(query or ""):
-        if tok in ("AND", "OR", "NOT", "(", ")"):
-            tokens.append(tok)
-            continue
-        if tok.startswith("-") and len(tok) > 1:
-            tokens.append("NOT")
-            tok = tok[1:]
-        # A phrase is its index tokens joined: punctuation inside a word does not count.
-        text = "".join(fts_tokens(simplify(tok.strip('"'))).split())
-        if text:
-            tokens.append(Phrase(text))
-        elif tokens and tokens[-1] == "NOT":
-            tokens.pop()
-    pos = 0
-
-    def peek():
-        return tokens[pos] if pos < len(tokens) else None
-
-    def take():
-        nonlocal pos
-        pos += 1
-        return tokens[pos - 1]
-
-    def parse_or():
-        items = [parse_and()]
-        while peek() == "OR":
-            take()
-            items.append(parse_and())
-        items = [i for i in items if i is not None]
-        return None if not items else items[0] if len(items) == 1 else Op("OR", tuple(items))
-
-    def parse_and():
-        items = []
-        while peek() not in (None, "OR", ")"):
-            if peek() == "AND":
-                take()
-                continue
-            items.append(parse_unary())
-        items = [i for i in items if i is not None]
-        return None if not items else items[0] if len(items) == 1 else Op("AND", tuple(items))
-
-    def parse_unary():
-        tok = take()
-        if tok == "NOT":
-            inner = parse_unary() if peek() not in (None, "OR", ")") else None
-            return Op("NOT", (inner,)) if inner is not None else None
-        if tok == "(":
-            inner = parse_or()
-            if peek() == ")":
-                take()
-            return inner
-        return tok
-
-    tree = parse_or()
-    # Stray closing parentheses: parse what follows them too, ANDed.
-    while pos < len(tokens):
-        take()
-        rest = parse_or()
-        if rest is not None:
-            tree = rest if tree is None else Op("AND", (tree, rest))
-    return tree
-
-
-def positive_phrases(tree) -> list[str]:
-    """The phrases a matching article contains (not under NOT): for ranking and highlighting."""
-    if tree is None:
-        return []
-    if isinstance(tree, Phrase):
-        return [tree.text]
-    if tree.kind == "NOT":
-        return []
-    return [p for item in tree.items for p in positive_phrases(item)]
-
-
-def to_sql(tree, rowid: str = "a.rowid") -> tuple[str, list]:
-    """A WHERE clause over article rowids; each phrase is one FTS5 lookup, so a leading NOT
-    (which FTS5 alone cannot express) works too."""
-    if isinstance(tree, Phrase):
-        return f"{rowid} IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)", [tree.fts]
-    parts = [to_sql(item, rowid) for item in tree.items]
-    params = [p for _, ps in parts for p in ps]
-    if tree.kind == "NOT":
-        return f"NOT ({parts[0][0]})", params
-    return "(" + f" {tree.kind} ".join(sql for sql, _ in parts) + ")", params
-
-
-def to_fts5(tree) -> str:
-    """An FTS5 MATCH expression (for Datasette's own search box). FTS5's NOT is binary, so a
-    query that is only a negation searches its words instead.
-
-    >>> to_fts5(parse_query("党建 NOT 培训"))
-    '("党建" NOT "培训")'
-    """
-    if tree is None:
-        return '""'
-    if isinstance(tree, Phrase):
-        return tree.fts
-    if tree.kind == "NOT":
-        return to_fts5(tree.items[0])
-    if tree.kind == "AND":
-        pos = [to_fts5(i) for i in tree.items if not (isinstance(i, Op) and i.kind == "NOT")]
-        neg = [to_fts5(i.items[0]) for i in tree.items if isinstance(i, Op) and i.kind == "NOT"]
-        if not pos:
-            pos, neg = neg, []
-        expr = " AND ".join(pos)
-        if neg:
-            expr = f"({expr}) NOT ({' OR '.join(neg)})" if len(pos) > 1 or len(neg) > 1 else f"{expr} NOT {neg[0]}"
-        return f"({expr})"
-    return "(" + " OR ".join(to_fts5(i) for i in tree.items) + ")"
-
-
-def escape_fts(query: str) -> str:
-    """Datasette's ``escape_fts`` for our bigram index: 党建引领 → "党建 建引 引领"."""
-    return to_fts5(parse_query(query))
-
+# --- Query language: ``corpus.query`` (one parser for the command line and the desk) --------
+# The desk reads leniently: a stray parenthesis or a dangling operator is ignored, and a query
+# may be only a negation (``NOT 网格``), which ``to_sql`` expresses.
 
 # --- Filters ----------------------------------------------------------------------------------
 
@@ -210,35 +72,21 @@ def region_clause(region: str) -> tuple[str, list]:
 
 def article_where(query=None, region=None, year=None, theme=None, metric=None, source=None,
                   ids=None) -> tuple[str, list, list[str]]:
-    """(WHERE clause, params, positive phrases) for articles ``a`` matching the filters.
-    ``year`` is the publication year or the year of one of its figures."""
-    clauses, params = ["a.duplicate_of IS NULL"], []
+    """(WHERE clause, params, positive phrases) for articles ``a`` matching the filters: the
+    store's own (``corpus.store.ARTICLE_FILTERS``), plus the query read leniently. ``year``
+    is the publication year or the year of one of its figures; ``source`` an outlet the
+    article or one of its reposts came from."""
+    if isinstance(ids, str):
+        ids = [ids]
+    filters = {"region": region if region and region.strip() else None, "year": int(year) if year else None,
+               "theme": theme or None, "metric": metric or None, "source": source or None,
+               "ids": list(ids) if ids else None}
+    clauses, params = store._article_where(filters)
     tree = parse_query(query)
     if tree is not None:
         sql, ps = to_sql(tree)
         clauses.append(sql)
         params += ps
-    if region and region.strip():
-        sql, ps = region_clause(region)
-        clauses.append(sql)
-        params += ps
-    if year:
-        clauses.append("(substr(a.published, 1, 4) = ? OR EXISTS (SELECT 1 FROM facts f "
-                       "WHERE f.article_id = a.id AND f.year = ?))")
-        params += [str(year), int(year)]
-    if theme:
-        clauses.append("a.id IN (SELECT article_id FROM article_themes WHERE theme = ?)")
-        params.append(theme)
-    if metric:
-        clauses.append("EXISTS (SELECT 1 FROM facts f WHERE f.article_id = a.id AND f.metric = ?)")
-        params.append(metric)
-    if source:
-        clauses.append("(a.source = ? OR a.id IN (SELECT article_id FROM article_sources WHERE source = ?))")
-        params += [source, source]
-    if ids:
-        ids = [ids] if isinstance(ids, str) else list(ids)
-        clauses.append(f"a.id IN ({','.join('?' * len(ids))})")
-        params += ids
     return " WHERE " + " AND ".join(clauses), params, positive_phrases(tree)
 
 

@@ -45,10 +45,12 @@ RE_YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})\s*年(?!龄|级|代|党龄)
 RE_PERIOD_OPEN = re.compile(r"(?:19|20)[0-9]{2}\s*年(?![0-9一二三四五六七八九十]{1,2}月|[0-9]{1,2}月)")
 RE_NO_YEAR = re.compile(r"今年|去年|前年|近年来|近年|当年")
 RE_TIME_FRAME = re.compile(
-    r"截至|截止|目前|至今|现有|近[0-9一二两三四五六七八九十]+年|多年来|近年|今年|去年|每年|年均|此前"
+    r"截至|截止|目前|至今|现有|近[0-9一二两三四五六七八九十]+年|[0-9一二两三四五六七八九十]+年来|多年来|近年|今年|去年|每年|年均|此前"
 )
 # Words that may open a reporting period: 截至2024年, 自2023年以来.
 RE_PERIOD_LEAD = re.compile(r"^\s*(截至|截止|自|从|在)?")
+UNTIL = ("截至", "截止")
+RE_BREAKDOWN = re.compile(r"\s*其中")
 RE_SUMMARY = re.compile(r"\s*(摘要|内容摘要|导读)[:：]")
 # N个乡镇…分别组建退休干部党支部: the counted units each set up a branch (corpus README).
 SETS_UP_BRANCH = r"(?:成立|建立|组建|设立)了?[^，,。；;]{0,12}?(?:党支部|党组织|党小组|党总支|党工委|党委)"
@@ -241,7 +243,8 @@ def find_figures(plain: str, sentences: tuple[Sentence, ...] | None = None) -> l
             population_at = q.start
             notes.append("population")
         figures.append(Figure(
-            q=q, sentence=s, unit=unit, year=years[i], rule_subject=subject, rule_metric=metric,
+            q=q, sentence=s, unit=unit, year=figure_year(plain, s, q, years[i]), rule_subject=subject,
+            rule_metric=metric,
             candidates=subject_candidates(plain, q, left_bound, right_bound, subject, share),
             before=plain[left_bound:q.start], after=plain[q.end:right_bound], notes=tuple(notes),
         ))
@@ -385,16 +388,54 @@ def sentence_years(plain: str, sentences: tuple[Sentence, ...]) -> list[int | No
             year = int(found[0])
             opener = RE_ITEM.match(body)
             head = body[opener.end():] if opener else body
-            head = RE_PERIOD_LEAD.sub("", head)
-            carry = int(head[:4]) if RE_PERIOD_OPEN.match(head) else None
+            lead = RE_PERIOD_LEAD.match(head)
+            head = head[lead.end():]
+            # 截至2023年12月，…: a date that closes a period, not an event (2022年5月，…)
+            period = RE_PERIOD_OPEN.match(head) or lead.group(1) in UNTIL and RE_YEAR.match(head)
+            carry = int(head[:4]) if period else None
             carry_item = s.item
             out.append(year)
+        elif RE_BREAKDOWN.match(body) and out:
+            out.append(out[-1])   # 其中，65岁以上…: a breakdown of the sentence before, its year
         elif RE_NO_YEAR.search(body) or RE_TIME_FRAME.search(body):
             carry = None
             out.append(None)
         else:
             out.append(carry)
     return out
+
+
+def figure_year(plain: str, s: Sentence, q: Quantity, sentence_year: int | None) -> int | None:
+    """The year of one figure: the last year its sentence states before it (``2003年…，2009年
+    …下设4个支部`` → 2009; a range ``2010年至2022年…达1520万元`` → 2022). A sentence whose
+    years all come after the figure (``…出资6万元，预计2025年建成``) dates something else:
+    None. Otherwise the sentence's year (carried from a reporting period).
+
+    >>> t = "2003年更名，2009年下设4个支部，2030年建成8个。"
+    >>> s = split_sentences(t)[0]
+    >>> [figure_year(t, s, q, 2003) for q in find_quantities(t)]
+    [2009, 2030]
+    >>> t = "出资6万元，预计2030年建成。"
+    >>> figure_year(t, split_sentences(t)[0], find_quantities(t)[0], 2030) is None
+    True
+    """
+    years = [m for m in RE_YEAR.finditer(plain, s.start, s.end)]
+    if not years:
+        return sentence_year
+    before = [m for m in years if m.end() <= q.start]
+    # 2019年，…(2020年升格为总支)…: a year in brackets is an aside when the sentence states
+    # another (30年后(2040年前后) is the only one, and it is the figure's)
+    main = [m for m in before if not _in_aside(plain, s.start, m.start(), q.start)]
+    before = main or before
+    return int(before[-1].group(1)) if before else None
+
+
+def _in_aside(plain: str, sent_start: int, pos: int, until: int) -> bool:
+    """True when ``pos`` is inside brackets that open in the sentence and close before ``until``."""
+    opened = max(plain.rfind("(", sent_start, pos), plain.rfind("（", sent_start, pos))
+    if opened < 0 or max(plain.rfind(")", opened, pos), plain.rfind("）", opened, pos)) >= 0:
+        return False
+    return max(plain.find(")", pos, until), plain.find("）", pos, until)) >= 0
 
 
 def find_subject(plain: str, q: Quantity, left_bound: int, sent_end: int) -> str | None:
@@ -616,8 +657,13 @@ def _left_phrase(tokens: list[tuple[str, str]]) -> str | None:
     if copula:
         tokens = tokens[copula[-1] + 1:]   # 计划是出演60场: what 是 introduces is counted
     tokens = _before_predicate(tokens)
-    while tokens and (tokens[-1][0] in EDGE_WORDS or tokens[-1][1].startswith(("d", "p", "r", "u", "c", "t"))):
-        tokens = tokens[:-1]
+    tokens = _before_distributive(tokens)
+    while tokens and (tokens[-1][0] in EDGE_WORDS or tokens[-1][1].startswith(("d", "p", "r", "u", "c", "t"))
+                      or tokens[-1][1] == "a" and any(_is_noun(*t) for t in tokens[:-1])):
+        tokens = tokens[:-1]   # 老龄化程度高(达31%): an adjective after the noun is its predicate
+    if len(tokens) > 1 and tokens[-1][0] in COUNT_WORDS and any(_is_noun(*t) for t in tokens[:-1]) \
+            and tokens[-2][1] != "b":
+        tokens = tokens[:-1]   # 注册志愿者人数从…: the counted noun, not "number of"
     while tokens and (tokens[0][0] in EDGE_WORDS or tokens[0][1].startswith(("t", "r", "p", "d", "f", "c", "u"))):
         tokens = tokens[1:]
     if not tokens:
@@ -648,6 +694,20 @@ def _left_phrase(tokens: list[tuple[str, str]]) -> str | None:
     if len(subject) > 2 and subject.endswith("数") and _head_metric(subject[:-1]):
         subject = subject[:-1]   # 退休党员数达1824名: the count's noun, not "number of"
     return subject if RE_CJK.search(subject) else None   # 2024年底近1500人: no noun at all
+
+
+# 博士生每人奖励2万元: a sum given per head of the group named before it.
+DISTRIBUTIVE = frozenset("每人 每户 每名 每位 每个 人均 户均".split())
+
+
+def _before_distributive(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``老人每人发`` → ``老人``: before a distributive word followed only by verbs, the
+    group that receives is what the figure is about."""
+    for i, (word, _) in enumerate(tokens):
+        if i and word in DISTRIBUTIVE and any(_is_noun(*t) for t in tokens[:i]) \
+                and all(t.startswith("v") for _, t in tokens[i + 1:]):
+            return tokens[:i]
+    return tokens
 
 
 def _before_predicate(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -1052,7 +1112,41 @@ def metric_features(plain: str, fig: Figure, subject: str | None) -> dict[str, f
         f["members_of"] = 1.0
     if _residence_re().search(plain, fig.sentence.start, q.start):
         f["place_in_sentence"] = 1.0
+    f.update(_context_features(plain, fig, subject, kind))
     return f
+
+
+def _context_features(plain: str, fig: Figure, subject: str | None, kind: str) -> dict[str, float]:
+    """What the rules' head keyword misses: every keyword in the subject (退役军人信息 names
+    people too), keywords of the clause before, the size of the number (5.79万人 are rarely
+    a team's members), a year in the sentence, and how statistical the article is."""
+    f: dict[str, float] = {}
+    for metric in _keyword_metrics(subject or ""):
+        f[f"subject_has={metric}"] = 1.0
+    for metric in _keyword_metrics(_clause(plain, fig.q.start, fig.sentence.start, -1)):
+        f[f"clause_has={metric}"] = 1.0
+    value = fig.q.value if isinstance(fig.q.value, (int, float)) else 0
+    size = "0" if value < 10 else "1" if value < 100 else "2" if value < 1000 else "3" if value < 10000 else "4+"
+    f[f"size={size}|kind={kind}"] = 1.0
+    if fig.year is not None:
+        f["dated"] = 1.0
+    f[f"article_shares={_share_density(plain)}"] = 1.0
+    return f
+
+
+def _keyword_metrics(phrase: str) -> set[str]:
+    """The metrics of every keyword of ``data/metrics.tsv`` that ``phrase`` contains."""
+    keywords = metric_keywords()
+    lengths = _keyword_lengths()
+    return {m for i in range(len(phrase)) for n in lengths
+            if (m := keywords.get(phrase[i:i + n]))}
+
+
+@lru_cache(maxsize=8)
+def _share_density(plain: str) -> str:
+    """How many percentages an article gives (statistical reports count people as background)."""
+    n = plain.count("%") + plain.count("％")
+    return "0" if n == 0 else "1-3" if n <= 3 else "4+"
 
 
 # Proper names (people, places, organisations) in the segmenter's dictionary: never features,

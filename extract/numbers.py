@@ -521,9 +521,9 @@ def _is_tenth_share(text: str, m: re.Match) -> bool:
 
 def _starts_word(pair: str) -> bool:
     """True when ``pair`` is a word of the segmenter's dictionary (成员, 成立, 支部)."""
-    from extract.segment import make_tokenizer   # the dictionary loads only when needed
+    from extract.segment import word_frequency   # the dictionary loads only when needed
 
-    return len(pair) == 2 and bool(make_tokenizer().FREQ.get(pair))
+    return len(pair) == 2 and word_frequency(pair) > 0
 
 
 def _quantity(text: str, m: re.Match) -> Quantity | None:

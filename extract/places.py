@@ -12,7 +12,12 @@ of its sentence). Cue words live in ``data/region_cues.tsv``. Then:
 2. **Candidates.** Every resolved unit and the units above it form a tree; each unit carries
    the mentions that name it or a unit below it.
 3. **Rules as a feature.** The weight rules (title and lead weigh most, a child must carry a
-   share of its parent and beat its siblings) give one chain; it is a feature, not the answer.
+   share of its parent and beat its siblings) give one chain; it is a feature, not the answer,
+   except for the province: where the rules commit to one, it is kept (``RULE_LEVELS``).
+   Other features: where and how often a unit is named, its context, whether the text speaks
+   from inside a unit of its level (我县, 全县, 该区) and whether the source outlet names it.
+   A printed headline weighs as a title; a title made from the lead sentence is body text.
+   The source outlet (某城日报) also places names the text leaves ambiguous (宋家镇 ×4).
 4. **Model.** A logistic regression (``data/region_model.json``, trained by
    ``scripts/train_region.py`` on our annotated articles) scores every child of the unit
    reached, from the top; the likeliest child is kept while it clears its level's threshold,
@@ -98,6 +103,10 @@ CLOSING_AT = 0.85           # relative position where an article's closing part 
 # The model (scripts/train_region.py): absent, the weight rules decide alone.
 MODEL = DATA / "region_model.json"
 LEVEL_NAMES = ("province", "city", "county", "town")
+# Levels (from the top) where a chain the weight rules commit to is kept over the model's
+# choice: grouped CV on the annotated sets (scripts/train_region.py) favours the rules for the
+# province, and the model below it.
+RULE_LEVELS = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +163,10 @@ class CandidateTree:
     kids: dict[Key, tuple[Key, ...]]   # parent key (() for the root) → child keys
     rule: Region                       # what the weight rules alone decide (a feature)
     chars: int                         # length of the body, for relative positions
+    # How often the body speaks from inside a place of each level, by the level word: 我县/全县 →
+    # {"县": 2}; and the units the article's source outlet names (某城日报 → 某城市).
+    self_refs: dict[str, int] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    source_keys: frozenset = frozenset()
     memo: dict[Key, dict[str, float]] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     def children(self, key: Key) -> tuple[Key, ...]:
@@ -170,7 +183,9 @@ def region_candidates(article: Article, extra: Iterable[str] = ()) -> CandidateT
     mentions = list(find_mentions(article))
     for name in extra:
         mentions.extend(Mention(m, BODY_WEIGHT) for m in find_names(simplify(name)))
-    picked = disambiguate(mentions)
+    # The source outlet (某城日报, 某县融媒体中心) places the names the text leaves ambiguous.
+    outer = find_names(simplify(article.source)) if article.source else ()
+    picked = disambiguate(mentions, outer)
     heads = chain_heads(picked)
     resolved = [(division, mention.weight) for (mention, division), head in zip(picked, heads) if head]
     lead = {division.key for division, weight in resolved if weight >= LEAD_WEIGHT}
@@ -178,7 +193,33 @@ def region_candidates(article: Article, extra: Iterable[str] = ()) -> CandidateT
     weights = weigh(resolved)
     rule = descend(weights, lead, named)
     rule = rule if rule != Region() else town_alone(weights)
-    return build_tree([(m, d, h) for (m, d), h in zip(picked, heads)], named, rule, len(article.plain))
+    tree = build_tree([(m, d, h) for (m, d), h in zip(picked, heads)], named, rule, len(article.plain))
+    return dataclasses.replace(tree, self_refs=self_references(article.plain),
+                               source_keys=source_units(outer, set(tree.units)))
+
+
+def self_references(plain: str) -> dict[str, int]:
+    """How often the text speaks from inside a unit, by its level word: 我县, 全县, 该县, 本县 →
+    {"县": 4}. The level the article reports from is the one it says 我/全/该 of.
+
+    >>> self_references("全县共建驿站。我县还组织培训，全市推广。")
+    {'县': 2, '市': 1}
+    """
+    counts: dict[str, int] = defaultdict(int)
+    for m in context_cues()["self_ref"].finditer(plain):
+        counts[m.group("level")] += 1
+    return dict(counts)
+
+
+def source_units(outer: Iterable[NameMatch], units: set[Key]) -> frozenset:
+    """Keys of the candidate units that the source outlet's names (``find_names`` of it) name:
+    a local paper or station (某城日报, 某县融媒体中心) reports on its own place."""
+    keys = set()
+    for m in outer:
+        for c in m.candidates:
+            if not c.weak:
+                keys.add(c.division.key)
+    return frozenset(k for k in units if k in keys)
 
 
 def output_chain(division: Division, named: set[Key]) -> Key:
@@ -270,6 +311,17 @@ def unit_features(tree: CandidateTree, key: Key) -> dict[str, float]:
     f["parentless"] = float(key[0] is None)
     f["zone"] = float(bool(RE_ZONE.search(key[-1] or "")))
     f["same_name_parent"] = float(bool(parent) and parent[-1] == key[-1])
+    # The text speaks from inside a unit of this level (我县, 全县 for a 县) and how much of its
+    # speaking-from-inside is at this level.
+    word = level_word(key[-1])
+    total = sum(tree.self_refs.values())
+    if word and total:
+        f["self_ref"] = math.log1p(tree.self_refs.get(word, 0))
+        f["self_ref_share"] = tree.self_refs.get(word, 0) / total
+    deeper = LEVEL_WORDS_BELOW.get(level, ())
+    f["self_ref_below"] = math.log1p(sum(tree.self_refs.get(w, 0) for w in deeper))
+    f["in_source"] = float(key in tree.source_keys)
+    f["below_source"] = float(any(key[:n] in tree.source_keys for n in range(1, len(key))))
     rule = tuple(tree.rule.levels().values())
     f["rule_chain"] = float(rule[:len(key)] == key)
     f["rule_deeper"] = float(rule[:len(key)] == key and any(rule[len(key):]))
@@ -282,6 +334,20 @@ def unit_features(tree: CandidateTree, key: Key) -> dict[str, float]:
             out[name] = value
             out[f"L{level}:{name}"] = value
     return out
+
+
+# Level words below each level of a unit (0 province … 3 town): 我镇 under a county's unit says
+# the article reports from deeper down.
+LEVEL_WORDS_BELOW = {0: ("市", "州", "盟", "县", "区", "旗", "镇", "乡", "街道"),
+                     1: ("县", "区", "旗", "镇", "乡", "街道"), 2: ("镇", "乡", "街道"), 3: ()}
+
+
+def level_word(name: str | None) -> str | None:
+    """The level word of a unit's name as 我/全/该 would take it: 街道, or the last character
+    (长沙县 → 县, 广西壮族自治区 → 区)."""
+    if not name:
+        return None
+    return "街道" if name.endswith("街道") else name[-1]
 
 
 @dataclass(frozen=True)
@@ -310,8 +376,21 @@ def decode(tree: CandidateTree, model: RegionModel) -> Region:
     chain: list[str | None] = [None, None, None, None]
     node: Key = ()
     confidence, evidence = 1.0, []
+    rule = tuple(tree.rule.levels().values())
     while tree.children(node):
         probability = {k: model.probability(tree.features(k)) for k in tree.children(node)}
+        level_now = len(node)
+        if level_now < RULE_LEVELS and rule[level_now] and rule[:level_now + 1] in probability:
+            # The weight rules commit to this level (a province carrying the title or lead,
+            # heavier than its siblings): under cross-validation they are right more often
+            # than the model here, which would also trade it for an unplaced town.
+            best = rule[:level_now + 1]
+            evidence.append(f"rule: {LEVEL_NAMES[len(best) - 1]} {best[-1]} (model p={probability[best]:.2f})")
+            confidence = min(confidence, probability[best])
+            for i in range(len(node), len(best)):
+                chain[i] = best[i]
+            node = best
+            continue
         if not node:
             # A town the article does not place (城关镇 ×99) is the answer only when no province
             # is: it never outranks a placed chain, which gets more levels right.
@@ -343,7 +422,6 @@ def decode(tree: CandidateTree, model: RegionModel) -> Region:
                 evidence.append(f"model: town {best[3]} under the county reached (p={towns[best]:.2f})")
     if not tree.units:
         evidence.append("model: the text names no place")
-    rule = tuple(tree.rule.levels().values())
     if tuple(chain) != rule:
         evidence.append(f"rule: weights alone give {'/'.join(n or '-' for n in rule)}")
     return Region(*chain, confidence=round(confidence, 3), evidence=tuple(evidence))
@@ -368,7 +446,9 @@ def find_mentions(article: Article) -> Iterable[Mention]:
     (吉林省通化市柳河县) can count once, as its deepest unit.
     """
     lines: list[tuple[int, int, str, float | None]] = []   # (line number, offset, text, fixed weight)
-    if article.title:
+    # A title made from the lead sentence (title_origin "lead") is body text, already read
+    # below as the lead: only a printed headline weighs as a title.
+    if article.title and article.title_origin != "lead":
         lines.append((-1, -1, simplify(article.title), TITLE_WEIGHT))
     lines.extend((i, m.start(), m.group(), None) for i, m in enumerate(RE_LINE.finditer(article.plain)))
     found = [(number, offset, text, weight,
@@ -433,6 +513,7 @@ def context_cues() -> dict[str, re.Pattern]:
         "surname": re.compile("[" + "".join(by_kind["surname"]) + "]"),
         "outlet_near": re.compile(f"(?:{alt['outlet_near']})"),
         "institution_after": re.compile(f"(?:{alt['institution_after']})"),
+        "self_ref": re.compile(f"(?:{alt['self_before']})(?P<level>{alt['self_level']})"),
     }
 
 
@@ -526,18 +607,21 @@ def is_place_list(line: str, matches: list[NameMatch]) -> bool:
     return covered >= LIST_NAME_SHARE * len(line.strip())
 
 
-def disambiguate(mentions: list[Mention]) -> list[tuple[Mention, Division]]:
-    """Each mention resolved to one unit, or dropped when the article does not settle it."""
+def disambiguate(mentions: list[Mention], outer: Iterable[NameMatch] = ()) -> list[tuple[Mention, Division]]:
+    """Each mention resolved to one unit, or dropped when the article does not settle it.
+
+    ``outer``: names the article's metadata carries (its source outlet, 某城日报): they place
+    ambiguous names (宋家镇 ×4) like the text's own anchors do, but are no mentions."""
     anchors: set[Key] = set()
-    for mention in mentions:
-        sound = sound_candidates(mention.match.candidates)
+    for match in [m.match for m in mentions] + list(outer):
+        sound = sound_candidates(match.candidates)
         # A county's or town's short form is too easily part of another word to anchor others.
         if len(sound) == 1 and (not sound[0].alias or sound[0].division.level <= 1):
             division = sound[0].division
             anchors.add(division.key)
             anchors.update(division.ancestors())
-    picked = [(mention, pick(mention.match.candidates, anchors) or parentless_town(mention.match))
-              for mention in mentions]
+    picked = [(mention, pick(mention.match.candidates, anchors)) for mention in mentions]
+    picked = [(mention, division or parentless_town(mention.match)) for mention, division in picked]
     return [(mention, division) for mention, division in picked if division is not None]
 
 

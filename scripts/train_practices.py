@@ -3,7 +3,9 @@
     python scripts/train_practices.py            # shared corpus at ../shared (or WRMINE_SHARED)
 
 Reads seeds, dev, our unlabeled annotations and unlabeled2-train (never the closed test set),
-cross-validates grouped by article, writes the JSON weights and prints the report.
+cross-validates grouped by article (mean of five fold shuffles), scores each annotation set
+with a model trained without it, counts the errors by cause, writes the JSON weights and
+prints the report, then one line with the training time and the model's size.
 """
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ def main() -> int:
         return 2
     report = train(shared, ROOT / "benchmarks" / "annotations", MODEL_PATH)
     print(json.dumps(report, ensure_ascii=False, indent=1))
+    print(f"trained in {report['seconds']} s ({report['cpu_seconds']} s CPU), "
+          f"{report['features']} weights, {report['bytes']} bytes: {MODEL_PATH.relative_to(ROOT)}")
     return 0
 
 

@@ -115,23 +115,76 @@ def test_gazetteer_from_cache_is_identical(cache_env):
     loaded = gazetteer.load_gazetteer.__wrapped__()     # reads it
     assert list(cache_env.glob("gazetteer-*.pickle"))
     assert loaded.divisions == built.divisions
-    assert dict(loaded.trie.items()) == dict(built.trie.items())
+    assert loaded.names == built.names and dict(loaded.items()) == dict(built.items())
     # Shared units stay shared: one Division object per unit, as when built.
     ids = {id(d) for d in loaded.divisions}
-    assert all(id(c.division) in ids for cands in dict(loaded.trie.items()).values() for c in cands)
+    assert all(id(c.division) in ids for cands in dict(loaded.items()).values() for c in cands)
     text = "湖南省长沙市天心区城关镇，参观上海城市建设"
     assert gazetteer.find_names(text, loaded) == gazetteer.find_names(text, built)
 
 
+def test_gazetteer_names_table_holds_every_prefix():
+    """The walk stops where no name goes on: every prefix of a name must be in the table."""
+    names = gazetteer.load_gazetteer().names
+    assert all(name[:end] in names for name, codes in names.items() if codes for end in range(1, len(name)))
+    assert names["长沙"] and names["长"] is None
+
+
 def test_jieba_tables_from_cache_are_identical(cache_env):
-    fresh_freq, fresh_total, fresh_tags, _ = segment._build_prefix_tables()
+    fresh = segment._full_tokenizer()
     segment.make_tokenizer.__wrapped__()
     tokenizer = segment.make_tokenizer.__wrapped__()
-    assert list(cache_env.glob("jieba-prefix-*.pickle"))
-    assert (tokenizer.FREQ, tokenizer.total, tokenizer.user_word_tag_tab) == (fresh_freq, fresh_total, fresh_tags)
+    assert list(cache_env.glob("jieba-freq-*.table")) and list(cache_env.glob("jieba-totals-*.pickle"))
     text = "成立离退休党支部，组建银发先锋志愿服务队"
-    assert list(tokenizer.tokenize(text, HMM=False)) == list(segment.make_tokenizer().tokenize(text, HMM=False))
+    assert list(tokenizer.tokenize(text, HMM=False)) == list(fresh.tokenize(text, HMM=False))
+    assert len(tokenizer.FREQ) < len(fresh.FREQ)        # only the characters met so far
+    tokenizer.fill("".join({word[0] for word in fresh.FREQ}))
+    assert (tokenizer.FREQ, tokenizer.total, tokenizer.user_word_tag_tab) == \
+        (fresh.FREQ, fresh.total, fresh.user_word_tag_tab)
     segment.word_tags.__wrapped__()
-    assert segment.word_tags.__wrapped__() == segment._build_word_tags()
+    assert segment.word_tags.__wrapped__().to_dict() == segment._build_word_tags()
     assert gazetteer.common_words.__wrapped__() == gazetteer.common_words.__wrapped__() \
         == gazetteer._build_common_words()
+
+
+def test_lazy_tokenizer_added_word_wins_over_the_dictionary(cache_env):
+    tokenizer = segment.make_tokenizer.__wrapped__()
+    tokenizer.add_word("支部", 7)     # a dictionary word, before the shard of 支 is loaded
+    list(tokenizer.tokenize("党支部", HMM=False))
+    assert tokenizer.FREQ["支部"] == 7 and tokenizer.FREQ["支"] > 0
+
+
+def test_sharded_table_acts_as_its_dict(cache_env, tmp_path):
+    source = tmp_path / "words.txt"
+    source.write_text("x", encoding="utf-8")
+    table = {"经验": "n", "经": "v", "做法": "n", "a": "eng"}
+    build, calls = _count_builds(lambda: dict(table))
+    for _ in range(2):
+        loaded = cache.cached_table("demo", [source], build)
+        assert loaded.to_dict() == table and len(loaded) == 4
+        assert loaded.get("经验") == "n" and loaded.get("经历") is None and loaded.get("", 1) == 1
+        assert "做法" in loaded and "做" not in loaded and loaded["a"] == "eng"
+    assert len(calls) == 1 and len(list(cache_env.glob("demo-*.table"))) == 1
+
+
+@pytest.mark.parametrize("cut", [0, 5, 30, -3])
+def test_truncated_table_falls_back(cache_env, tmp_path, cut):
+    source = tmp_path / "t.txt"
+    source.write_text("x", encoding="utf-8")
+    build, calls = _count_builds(lambda: {"经验": "n", "做法": "v"})
+    cache.cached_table("demo", [source], build)
+    (path,) = cache_env.glob("demo-*.table")
+    path.write_bytes(path.read_bytes()[:cut])
+    assert cache.cached_table("demo", [source], build).to_dict() == {"经验": "n", "做法": "v"}
+    assert len(calls) == 2
+
+
+def test_table_others_may_write_is_never_read(cache_env, tmp_path):
+    source = tmp_path / "t.txt"
+    source.write_text("x", encoding="utf-8")
+    build, calls = _count_builds(lambda: {"经验": "n"})
+    cache.cached_table("demo", [source], build)
+    (path,) = cache_env.glob("demo-*.table")
+    os.chmod(path, 0o666)
+    assert cache.cached_table("demo", [source], build).get("经验") == "n"
+    assert len(calls) == 2 and not os.stat(path).st_mode & 0o022

@@ -141,6 +141,23 @@ def test_facts_group_by_metric_sums(sample_db):
             assert g["total"] is not None and g["mean"] is None
 
 
+def test_facts_totals_and_groups_say_when_they_are_estimates(sample_db, monkeypatch):
+    """A filter the roll-up cannot answer, matching more facts than are cheap to count: the
+    total and the groups come from a sample, and the output says so."""
+    from corpus import store
+
+    exact = CliRunner().invoke(cli, ["facts", "--db", sample_db, "--group-by", "metric", "--min-confidence", "0.1"])
+    assert exact.exit_code == 0 and "estimated" not in exact.output
+    monkeypatch.setattr(store, "DRIVE_AT_MOST", 0)
+    monkeypatch.setattr(store, "FACT_SAMPLE", 3)
+    grouped = CliRunner().invoke(cli, ["facts", "--db", sample_db, "--group-by", "metric",
+                                       "--min-confidence", "0.1", "--format", "jsonl"])
+    assert grouped.exit_code == 0 and "estimated from the newest 3 facts" in grouped.stderr
+    assert all(json.loads(line)["estimated"] for line in grouped.stdout.splitlines())
+    listed = CliRunner().invoke(cli, ["facts", "--db", sample_db, "--min-confidence", "0.1", "--limit", "1"])
+    assert listed.exit_code == 0 and "(estimated)" in listed.stderr
+
+
 def test_facts_min_confidence(sample_db):
     rows = [json.loads(x) for x in run("facts", "--db", sample_db, "--format", "jsonl").splitlines()]
     assert all(0 <= r["confidence"] <= 1 for r in rows)

@@ -109,6 +109,36 @@ def test_escape_fts_makes_character_phrases(text, fts):
     assert query.escape_fts(text) == fts
 
 
+@pytest.mark.parametrize("text", [q for q, _ in QUERIES if q] + ["党建 或 支部 非 招聘", "AI 助老", '"hello world"'])
+def test_desk_and_command_line_read_queries_alike(text):
+    """One parser: what the command line reads (strictly), the desk reads the same way."""
+    from corpus.query import to_match
+
+    assert query.escape_fts(text) == to_match(text)
+
+
+@pytest.mark.parametrize("text", ["NOT 网格", "(网格", "网格 AND", "网格)", '"网格'])
+def test_desk_reads_what_the_command_line_refuses(text):
+    """Lenient reading: a leading NOT, a stray parenthesis or quote, a dangling operator."""
+    from corpus.query import QueryError, parse_query
+
+    with pytest.raises(QueryError):
+        parse_query(text, strict=True)
+    assert parse_query(text) is not None
+
+
+def test_desk_filters_are_the_stores():
+    """The desk states no filter of its own: each clause is the store's."""
+    from corpus import store
+
+    where, params, _ = query.article_where(region="长沙", year=2024, theme="志愿服务", metric="teams",
+                                           source="日报", ids="x1")
+    for name, clause in store.ARTICLE_FILTERS.items():
+        if clause:
+            assert clause in where, name
+    assert store.REGION_PREFIX in where and params[-1] == "x1"
+
+
 def test_search_word_of_any_length_and_script(conn):
     one = query.search(conn, query="治")["total"]
     two = query.search(conn, query="治理")["total"]

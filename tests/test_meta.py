@@ -199,6 +199,12 @@ def test_join_subtitle(title, next_line, joined):
     assert join_subtitle(title, next_line) == joined
 
 
+def test_subtitle_under_the_date_line_is_body_not_title():
+    text = ("银发先锋聚合力\n2022-04-27 来源:某区融媒体中心\n——某街道志愿服务项目纪事\n"
+            "某街道组建银发志愿服务队，开展志愿服务活动二十余次，受到群众欢迎。\n")
+    assert article_from_text("t", text).title == "银发先锋聚合力"
+
+
 def test_subtitle_joins_headline_and_periodical_is_not_title():
     text = ("某市老年教育通讯\n银发先锋聚合力\n——某街道志愿服务项目纪事\n2022-04-27\n"
             "某街道组建银发志愿服务队，开展志愿服务活动二十余次，受到群众欢迎。\n")
@@ -228,6 +234,16 @@ CLOSING_CASES = [
     ([], "", ["(記者 張三)", "《某城日報》(2023年3月6日第7版)"], ("2023-03-06", "某城日报")),
     # a related article's source line inside the text is not a closing label line
     ([], "", ["据悉，来源:某网的报道称活动很成功。"], (None, None)),
+    # a label's value ends at a printed date; a CMS code with no Chinese is no outlet
+    (["來源:某獅日報 2016-01-13 08:58 http://www.example.com/ 某某電子版"], "", [], ("2016-01-13", "某狮日报")),
+    (["发布时间:2024-11-10 04:01:47 来源: ab20241110"], "", [], ("2024-11-10", None)),
+    # a converter's pinyin glosses inside a dateline (網(wǎng))
+    ([], "某家界新聞網(wǎng)3月24日訊 (通訊員 張三)近日,某縣關工委開展活動。", [], (None, "某家界新闻网")),
+    # a magazine's issue line names the outlet
+    (["某刊 2020年13期", "关键词:某市"], "", [], (None, "某刊")),
+    # a copyright line closing the body, when the page has no footer the cleaner found
+    ([], "", ["某社区开展活动。", "某城新闻网 http://www.example.com 某城日报社版权所有。未经许可,不得转载。"],
+     (None, "某城新闻网")),
 ]
 # fmt: on
 

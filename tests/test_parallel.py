@@ -140,7 +140,7 @@ KILLER = textwrap.dedent("""
 
     wrmine.COMMIT_EVERY, wrmine.COMMIT_SECONDS = 3, 1e9
     state = {"saved": 0, "inside": False}
-    original_save, original_clear = store.save_article, store.clear_skip
+    original_save, original_clear = store.save_rows, store.clear_skip
 
     def clear_skip(db, key):
         # The last write of an article, inside its savepoint: the 8th article dies here,
@@ -155,7 +155,7 @@ KILLER = textwrap.dedent("""
         state["inside"] = False
         state["saved"] += 1
 
-    store.save_article, store.clear_skip = save, clear_skip
+    store.save_rows, store.clear_skip = save, clear_skip
     db = wrmine.open_db(sys.argv[2])
     wrmine.ingest(db, [sys.argv[1]], workers=1)
 """)

@@ -221,6 +221,47 @@ def test_shipped_model_is_plain_json_with_finite_weights():
     assert model.weights["verdict=practice"] > model.weights.get("verdict=group", 0.0)
 
 
+def _example(set_name, gold, rows):
+    """An annotated article for the training helpers: rows of (title, kind, verdict)."""
+    from extract.practice_model import Example, match
+
+    titles = [t for t, _, _ in rows]
+    positive = {pi for _, pi in match(gold, titles)}
+    feats = [{f"kind={k}": 1.0, f"verdict={v}": 1.0} for _, k, v in rows]
+    return Example(set_name, "x", gold, titles, feats, [int(i in positive) for i in range(len(rows))])
+
+
+def test_error_categories_name_each_cause():
+    from extract.practice_model import error_categories
+
+    with_practices = _example("a", ["加强组织领导", "完善学习制度", "丰富活动内容"], [
+        ("加强组织领导", "is", "practice"),          # kept, right
+        ("完善学习制度", "is", "practice"),          # turned down by the model
+        ("丰富活动载体，组织开展读书会、文艺演出", "is", "practice"),  # the item, its title cut too long
+        ("开展志愿服务", "line", "loose"),           # kept, matches nothing
+        ("主要做法", "cn_comma", "group"),          # kept, groups deeper items
+    ])
+    without = _example("b", [], [("综合服务区包括", "opener", "practice")])
+    probs = [[0.9, 0.2, 0.9, 0.8, 0.7], [0.8]]
+    assert error_categories([with_practices, without], probs) == {
+        "a": {"extra_group": 1, "extra_line": 1, "extra_marked": 2, "missed_no_candidate": 1,
+              "missed_rejected_marked": 1, "title_cut": 1},
+        "b": {"extra_no_practices_runin": 1},
+    }
+
+
+def test_cross_set_scores_a_set_with_a_model_trained_without_it():
+    from extract.practice_model import cross_set, repeated_cv
+
+    good = [("完善学习制度", "is", "practice"), ("与本文无关", "line", "loose")]
+    examples = [_example(name, ["完善学习制度"], good) for name in ("a", "b") for _ in range(10)]
+    # a keeps its heading and turns the line down: the model learnt on b does the same
+    assert cross_set(examples, 1.0, "a") == (1.0, 10, 10, 10)
+    assert cross_set(examples, 1.0, "c") is None
+    cv = repeated_cv(examples, 1.0, seeds=(1, 2))
+    assert cv == {"a": 1.0, "b": 1.0, "all": 1.0}
+
+
 def test_title_keeps_a_comma_inside_quotes():
     long_head = "确定“守护银龄健康，共建幸福社区”为今年志愿服务的主题"
     text = LEAD + "\n一是" + long_head + "。" + BODY + "二是完善服务机制。" + BODY

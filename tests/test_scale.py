@@ -102,12 +102,17 @@ def test_totals_are_exact_when_small_and_marked_estimates_when_large(db, monkeyp
     assert not estimate.exact and 5 <= estimate <= 20 and str(estimate).startswith("~")
     assert store.count_hits(db, "银龄") == 1
     # Fact totals: exact from the roll-up for metric/year/region filters, whatever their size;
-    # an estimate from a sample of the newest facts for the other filters.
+    # exact through a filter's index when it lists few facts; otherwise an estimate from a
+    # sample of the newest facts.
     everything = store.count_facts(db)
     assert everything.exact and everything == db.execute("SELECT COUNT(*) FROM facts").fetchone()[0] == 15
     assert store.count_facts(db, metric="teams", region="长沙").exact
     themed = store.count_facts(db, theme="志愿服务")
-    assert not themed.exact and 10 <= themed <= 20
+    assert themed.exact and themed == 15
+    monkeypatch.setattr(store, "DRIVE_AT_MOST", 4)
+    monkeypatch.setattr(store, "FACT_SAMPLE", 5)
+    themed = store.count_facts(db, theme="志愿服务")
+    assert not themed.exact and 10 <= themed <= 20 and str(themed).startswith("~")
     assert store.count_facts(db, metric="teams", article="x0") == 1
 
 
@@ -177,7 +182,8 @@ def _expand(db, sql: str, params: list) -> str:
     db.conn.set_trace_callback(out.append)
     db.execute(sql, params).fetchall()
     db.conn.set_trace_callback(None)
-    return out[-1]
+    # The full-text index runs statements of its own: ours is the one that reads like it.
+    return [s for s in out if s.startswith(sql[:20])][-1]
 
 
 def test_region_filter_matches_any_level_by_prefix(db):
@@ -256,3 +262,171 @@ def test_fact_rollup_answers_group_bys_as_the_facts_do(fresh_db):
     before = store._group_from_rollup(db, "region", {})
     store.rebuild_fact_rollup(db)
     assert store._group_from_rollup(db, "region", {}) == before
+
+
+# --- Fact listings, totals and group-bys: the plan is chosen by measurement ---------------------
+
+def _varied_db(db, n: int = 40):
+    """Articles in several places, themes and outlets, with facts of several subjects."""
+    import random
+
+    rng = random.Random(9)
+    places = [Region("湖南省", "长沙市", "示例县", None), Region("湖南省", "长沙市", None, None),
+              Region("贵州省", "毕节市", "某某区", "某镇"), Region(None, None, None, None)]
+    subjects = ["青年志愿服务队", "党支部", "“银龄”互助小组", "AI助老项目", None, "网格员" * 20 + "队"]
+    for i in range(n):
+        text = f"第{i}篇：示例县组建队伍，开展活动。"
+        art = Article(id=f"v{i:03d}", text=text, title=f"标题{i}", raw=text, simplified=text,
+                      raw_map=RawMap.identity(len(text)), content_hash=content_hash(text),
+                      source=rng.choice(["示例日报", "某某政府网", "Example News", None]))
+        facts = tuple(Fact(k, k + 1, "1", float(rng.randint(1, 90)), rng.choice(["个", "%"]), "exact",
+                           rng.choice(subjects), rng.choice(["teams", "ratio", "funds"]),
+                           rng.choice([2022, 2023, None]), text, rng.choice([0.5, 0.9]))
+                      for k in range(rng.randint(0, 4)))
+        themes = tuple(rng.sample(["志愿服务", "组织建设", "为老服务"], rng.randint(0, 2)))
+        store.save_article(db, art, Analysis(article_id=art.id, region=rng.choice(places), facts=facts,
+                                             practices=(), named_methods=(), themes=themes),
+                           duplicate_of="v000" if i % 11 == 5 else None)
+    return db
+
+
+FILTER_CASES = [
+    {}, {"metric": "teams"}, {"year": 2023}, {"metric": "ratio", "year": 2022}, {"region": "湖南"},
+    {"region": "某镇"}, {"theme": "志愿服务"}, {"subject": "志愿"}, {"subject": "队"}, {"subject": "银龄"},
+    {"subject": "“银龄”"}, {"subject": "ai助"}, {"subject": "网格员队"}, {"subject": "”"}, {"source": "日报"},
+    {"source": "news"}, {"min_confidence": 0.8}, {"article": "v005"}, {"ids": ["v001", "v002"]}, {"ids": []},
+    {"theme": "为老服务", "region": "长沙", "metric": "funds"}, {"subject": "党", "source": "政府", "year": 2023},
+    {"theme": "组织建设", "min_confidence": 0.8, "metric": "teams"},
+]
+
+
+def _reference_facts(db, filters):
+    """Every matching fact in listing order, by the plain query (SQLite's own plan)."""
+    where, params = store._fact_where(filters)
+    return [r[0] for r in db.execute(f"SELECT f.id FROM facts f JOIN articles a ON a.id = f.article_id{where} "
+                                     "ORDER BY f.article_id, f.start", params)]
+
+
+@pytest.mark.parametrize("drive_at_most", [0, 3, 1000])
+def test_every_plan_lists_counts_and_groups_the_same_facts(fresh_db, monkeypatch, drive_at_most):
+    """Whichever filter drives (or none: a walk in listing order), the answer is the plain
+    query's: the same top facts, the same exact total, the same groups."""
+    db = _varied_db(fresh_db)
+    monkeypatch.setattr(store, "DRIVE_AT_MOST", drive_at_most)
+    drivers = set()
+    for filters in FILTER_CASES:
+        expected = _reference_facts(db, filters)
+        for limit in (1, 5, 200):
+            got = [r["fact_id"] for r in store.query_facts(db, limit=limit, **filters)]
+            assert got == expected[:limit], (filters, limit)
+        drivers.add(store._fact_plan(db, filters).driver)
+        total = store.count_facts(db, **filters)
+        assert total == len(expected) and total.exact, filters      # every fact is in the sample
+        for group_by in ("region", "year", "metric"):
+            assert store.group_facts(db, group_by, **filters) == _rounded(
+                store._group_from_facts(db, group_by, filters)), (filters, group_by)
+    # Nothing drives when no filter lists at most 0 facts (only an empty list of ids does).
+    assert drivers == {None, "ids"} if drive_at_most == 0 else len(drivers) >= (6 if drive_at_most > 100 else 2)
+
+
+def _rounded(rows):
+    for row in rows:
+        for k in ("total", "mean", "least", "greatest"):
+            if isinstance(row[k], float) and row[k].is_integer():
+                row[k] = int(row[k])
+    return rows
+
+
+def test_totals_and_groups_beyond_the_drivers_are_marked_estimates(fresh_db, monkeypatch):
+    db = _varied_db(fresh_db, n=60)
+    monkeypatch.setattr(store, "DRIVE_AT_MOST", 0)
+    monkeypatch.setattr(store, "FACT_SAMPLE", 40)
+    exact = len(_reference_facts(db, {"theme": "志愿服务"}))
+    total = store.count_facts(db, theme="志愿服务")
+    assert not total.exact and str(total).startswith("~") and 0.3 * exact <= total <= 3 * exact
+    groups = store.group_facts(db, "metric", theme="志愿服务")
+    assert groups and all(g["estimated"] for g in groups)
+    # The roll-up's group-bys stay exact and unmarked.
+    assert all("estimated" not in g for g in store.group_facts(db, "metric", region="湖南"))
+
+
+def _plan_steps(db, plan) -> list[str]:
+    sql = _expand(db, f"SELECT f.id {plan.from_where} ORDER BY f.article_id, f.start LIMIT 20", plan.params)
+    return [row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()]
+
+
+@pytest.mark.parametrize("filters, driver, index", [
+    ({"metric": "teams", "year": 2023}, "metric", "idx_facts_metric_year"),
+    ({"year": 2023, "theme": "志愿服务"}, "year", "idx_facts_year"),
+    ({"region": "某镇", "theme": "志愿服务"}, "region", "idx_articles_town"),
+    ({"theme": "为老服务"}, "theme", "idx_article_themes_theme"),
+    ({"subject": "银龄"}, "subject", "VIRTUAL TABLE INDEX"),
+    ({"source": "news", "min_confidence": 0.1}, "source", "idx_articles_source"),
+    ({"article": "v003", "metric": "teams"}, "article", "idx_facts_article_id_start"),
+])
+def test_a_small_driver_lists_through_its_index(fresh_db, filters, driver, index):
+    db = _varied_db(fresh_db)
+    db.execute("ANALYZE")
+    plan = store._fact_plan(db, filters)
+    assert plan.driver == driver, plan
+    steps = _plan_steps(db, plan)
+    assert any(index in s for s in steps), steps
+    assert _tables_scanned(db, _expand(db, f"SELECT f.id {plan.from_where}", plan.params)) == set(), steps
+
+
+@pytest.mark.parametrize("filters, index", [
+    ({"theme": "志愿服务", "region": "湖南"}, "idx_facts_article_id_start"),
+    ({"metric": "teams", "subject": "志愿"}, "idx_facts_metric_order"),
+    ({"year": 2023, "source": "日报"}, "idx_facts_year_order"),
+])
+def test_a_walk_reads_facts_in_listing_order_and_never_sorts(fresh_db, monkeypatch, filters, index):
+    """No small driver: the facts are read in the order they are listed (a top 20 stops
+    early), with no sort of everything that matches."""
+    db = _varied_db(fresh_db)
+    monkeypatch.setattr(store, "DRIVE_AT_MOST", 0)
+    plan = store._fact_plan(db, filters)
+    steps = _plan_steps(db, plan)
+    assert plan.driver is None and index in steps[0], steps
+    assert not any("TEMP B-TREE" in s for s in steps), steps
+
+
+def test_subject_index_upgrades_an_older_database_and_follows_every_write(tmp_path):
+    """m007 indexes the subjects already stored; its triggers keep the index whoever writes
+    (a replaced article forgets its old subjects)."""
+    import sqlite_utils
+
+    path = str(tmp_path / "old.db")
+    old = sqlite_utils.Database(path)
+    store.MIGRATIONS.apply(old, stop_before="m007_fact_subject_index")
+    _varied_db(old, n=20)
+    assert "fact_subjects_fts" not in old.table_names()
+    old.conn.close()
+    db = store.open_db(path)
+    with_subject = db.execute("SELECT COUNT(*) FROM facts WHERE subject IS NOT NULL").fetchone()[0]
+    assert db.execute("SELECT COUNT(*) FROM fact_subjects_fts_docsize").fetchone()[0] == with_subject > 0
+    for word in ("志愿", "银龄", "队", "AI助老"):
+        plan = store._fact_plan(db, {"subject": word})
+        assert plan.driver == "subject"
+        assert [r["fact_id"] for r in store.query_facts(db, limit=100, subject=word)] == \
+            _reference_facts(db, {"subject": word})
+    # Replace every article with new subjects: the old ones are forgotten, the new found.
+    _varied_db(db, n=20)
+    db.execute("UPDATE facts SET subject = '新设读书角' WHERE id = (SELECT MIN(id) FROM facts)")
+    db.execute("DELETE FROM facts WHERE id = (SELECT MAX(id) FROM facts)")
+    with_subject = db.execute("SELECT COUNT(*) FROM facts WHERE subject IS NOT NULL").fetchone()[0]
+    assert db.execute("SELECT COUNT(*) FROM fact_subjects_fts_docsize").fetchone()[0] == with_subject
+    assert [r["subject"] for r in store.query_facts(db, limit=5, subject="读书")] == ["新设读书角"]
+    db.execute("INSERT INTO fact_subjects_fts (fact_subjects_fts) VALUES ('integrity-check')")
+
+
+@pytest.mark.parametrize("group_by", [None, "region", "province", "county", "year", "metric"])
+@pytest.mark.parametrize("filters", [{}, {"metric": "teams"}, {"year": 2023}, {"region": "长沙"},
+                                     {"region": "某镇", "metric": "ratio", "year": 2022}])
+def test_rollup_reads_are_index_slices(fresh_db, group_by, filters):
+    """Every roll-up read is a slice of an index (m008), never a scan of the roll-up."""
+    db = _varied_db(fresh_db)
+    from_where, params = store._rollup_source(db, group_by, filters)
+    sql = _expand(db, f"SELECT a.facts {from_where}", params)
+    steps = [row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()]
+    assert any(s.startswith("SEARCH a USING") for s in steps), steps
+    assert not any(s.startswith("SCAN a") for s in steps), steps

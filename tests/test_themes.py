@@ -195,6 +195,34 @@ def test_lead_theme_added_only_when_no_practice_carries_it():
     assert out.themes[-1] == "基层治理"
 
 
+@pytest.mark.parametrize("origin, expected", [("text", ("基层治理",)), ("html-heading", ("基层治理",)),
+                                              ("lead", ())])
+def test_lead_sentence_is_not_weighted_as_a_printed_title(origin, expected):
+    body = "近年来，某街道认真做好各项工作，取得了一定成效。"
+    article = Article("t-1", body, title="老党员参与基层治理调解纠纷", title_origin=origin, simplified=body)
+    assert themes.lead_themes(article, len(body)) == expected
+
+
+def test_body_text_puts_a_printed_title_first_and_never_a_lead_sentence():
+    body = "近日，某社区组织老党员开展志愿服务。"
+    printed = Article("t-1", body, title="银发志愿者在行动", title_origin="text", simplified=body)
+    lead = Article("t-1", body, title=body[:-1], title_origin="lead", simplified=body)
+    assert themes.body_text(printed) == "银发志愿者在行动。" + body
+    assert lead_clause(themes.body_text(printed)) == "银发志愿者在行动"
+    assert themes.body_text(lead) == body
+    assert themes.body_text(Article("t-1", body, simplified=body)) == body
+
+
+def test_hand_units_mark_bodies_and_give_them_the_printed_title():
+    from classify.train import hand_units, read_annotations
+
+    dev, _ = read_annotations(ANNOTATIONS)
+    units = hand_units(THEME_FIXTURES, dev)
+    bodies = [u for u in units if u.body]
+    assert [u.article for u in bodies] == ["f-002"] and all(not u.body for u in units if u.article == "f-003")
+    assert bodies[0].text.startswith("某县老干部局工作动态。")
+
+
 def test_train_themes_reports_missing_corpus_texts(tmp_path):
     from cli import cli
 
