@@ -251,12 +251,23 @@ def report_ingest(result: wrmine.IngestResult, elapsed: float, db_path: str) -> 
               help="local: a process pool on this machine. dask: the workers of a Dask cluster "
                    "(pip install 'wrmine[dask]'; needs --scheduler).")
 @click.option("--scheduler", help="Dask scheduler address for --engine dask, e.g. tcp://10.0.0.5:8786.")
-def ingest(paths, db_path, urls_paths, backend_name, strict, force, workers, engine, scheduler):
+@click.option("--shards", "shards_dir", metavar="DIR",
+              help="With --engine dask: the workers write Parquet shards into DIR (shared storage) "
+                   "instead of sending results back; load them with `wrmine merge DIR --db X`.")
+def ingest(paths, db_path, urls_paths, backend_name, strict, force, workers, engine, scheduler, shards_dir):
     """Ingest article files (.txt, .html/.htm, .warc/.warc.gz) and directories (recursively)."""
     if engine == "dask" and not scheduler:
         raise Usage("--engine dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
     if scheduler and engine != "dask":
         raise Usage("--scheduler is for --engine dask")
+    if shards_dir:
+        if engine != "dask":
+            raise Usage("--shards is for --engine dask")
+        start = time.perf_counter()
+        written = wrmine.ingest_shards(paths, shards_dir, scheduler, read_urls(urls_paths))
+        click.echo(f"{len(written)} shard(s) in {shards_dir}, {time.perf_counter() - start:.1f}s; "
+                   f"load them with: wrmine merge {shards_dir} --db DB")
+        return
     if workers is None:
         from corpus.parallel import default_workers
 
@@ -282,6 +293,34 @@ def ingest(paths, db_path, urls_paths, backend_name, strict, force, workers, eng
     report_ingest(result, time.perf_counter() - start, db_path)
     if missing:
         raise Failed(f"no such file or directory: {', '.join(missing)}")
+
+
+@cli.command()
+@click.argument("shards", nargs=-1, required=True)
+@db_option
+@click.option("--strict", is_flag=True, help="Stop at the first input that was skipped, and exit 1.")
+@click.option("--force", is_flag=True, help="Store inputs again even when their bytes are unchanged.")
+def merge(shards, db_path, strict, force):
+    """Load Parquet shards written by `ingest --engine dask --shards DIR` (files or folders)."""
+    missing = [p for p in shards if not os.path.exists(p)]
+    if missing:
+        raise Usage(f"no such file or directory: {', '.join(missing)}")
+    db = open_for_writing(db_path)
+    start = time.perf_counter()
+    from corpus.shards import ShardError
+
+    try:
+        result = wrmine.merge(db, shards, strict=strict, force=force)
+    except ShardError as exc:
+        raise Failed(str(exc)) from None
+    except wrmine.StopBatch as exc:
+        raise Failed(f"stopped (--strict): {exc}") from None
+    except store.StoreError as exc:
+        raise Failed(str(exc)) from None
+    except store.sqlite3.OperationalError as exc:
+        raise Failed(f"{db_path}: {exc}; the merge stopped, the database holds every article stored "
+                     "before this point") from None
+    report_ingest(result, time.perf_counter() - start, db_path)
 
 
 @cli.command()
@@ -366,7 +405,9 @@ FACT_COLUMNS = ["article_id", "span", "value", "unit", "approx", "subject", "met
 @click.option("--article", help="Only facts from this article id.")
 @click.option("--min-confidence", type=click.FloatRange(0, 1), help="Only facts at least this sure (0–1).")
 @click.option("--group-by", type=click.Choice(GROUP_CHOICES),
-              help="Count per group and unit: amounts summed within a unit, ratios averaged, never summed.")
+              help="Count per group and unit: amounts summed within a unit, ratios averaged, never summed. "
+                   "Exact for metric, year and region filters; with other filters matching many facts, "
+                   "estimated from the newest facts and marked so.")
 @click.option("--limit", type=click.IntRange(min=1), help="Maximum number of facts.")
 @format_option
 @output_option

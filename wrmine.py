@@ -52,7 +52,7 @@ store = _LazyStore()
 __all__ = [
     "open_db", "open_existing", "read_urls", "article_from_source", "analyse_article",
     "analyse_source", "predict_file", "ingest", "ingest_source", "store_page", "IngestResult",
-    "facts", "search", "UsageError", "StopBatch", "iter_inputs",
+    "facts", "search", "UsageError", "StopBatch", "iter_inputs", "analyse_partition", "ingest_shards", "merge",
 ]
 
 
@@ -222,15 +222,32 @@ def _plan(db, source: Source, key: str, force: bool, taken: dict[str, str] | Non
     its bytes are unchanged since it was stored. ``taken``: ids already given to inputs of this
     batch that are not stored yet (id -> key)."""
     digest = source_hash(source)
-    holder = (taken or {}).get(source.id)
+    planned = _plan_id(db, source.id, key, digest, force, taken)
+    if planned is None:
+        return None
+    article_id, previous = planned
+    return replace(source, id=article_id) if article_id != source.id else source, digest, previous
+
+
+def _plan_id(db, source_id: str, key: str, digest: str, force: bool, taken: dict[str, str] | None = None):
+    """(unique id, stored hash) for an input, or None when it is stored with these bytes.
+    An id another input already holds gets a suffix derived from this input's key."""
+    holder = (taken or {}).get(source_id)
     if holder is not None and holder != key:
-        source = replace(source, id=f"{source.id}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:8]}")
+        article_id = f"{source_id}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:8]}"
     else:
-        source = store.unique_source_id(db, source, key)
-    previous = store.stored_hash(db, source.id)
+        article_id = store.unique_source_id(db, Source(source_id, key, "text"), key).id
+    previous = store.stored_hash(db, article_id)
     if previous == digest and not force:
         return None
-    return source, digest, previous
+    return article_id, previous
+
+
+def rename_rows(rows, article_id: str):
+    """Prepared rows under another id (an input whose file name another input already holds)."""
+    if rows.id == article_id:
+        return rows
+    return replace(rows, id=article_id, article=(article_id, *rows.article[1:]))
 
 
 def _store_rows(db, rows, key: str, digest: str, previous: str | None) -> str:
@@ -269,6 +286,62 @@ class _Pending:
     previous: str | None
 
 
+class _Writer:
+    """The single writer of a batch: stores analysed inputs in input order, counts them, records
+    each skip with its reason, and commits every ``COMMIT_EVERY`` articles or ``COMMIT_SECONDS``.
+    ``ingest`` and ``merge`` feed it the same way, so they build the same database."""
+
+    def __init__(self, db, strict: bool) -> None:
+        self.db, self.strict = db, strict
+        self.result = IngestResult()
+        self.since, self.last_commit = 0, time.monotonic()
+
+    def problem(self, key: str, stage: str, reason: str, failed: bool, shown: str) -> None:
+        """Record a skip: ``failed`` when the job was not done for it (a bug, an unreadable
+        file), not merely declined for its own content; ``shown``: how the summary names it."""
+        store.record_skip(self.db, stage, key, reason)
+        (self.result.failed if failed else self.result.skipped).append((shown, stage, reason))
+        if self.strict:
+            raise StopBatch(f"{shown}: {reason}") from None
+
+    def file_problem(self, key: str, exc: BaseException, path: str) -> None:
+        stage, reason = skip_reason(exc)
+        # Declined for its own content (empty, binary): skipped. Missing, unreadable, or a bug:
+        # the job was not done for it.
+        self.problem(key, stage, reason, not _declined_file(exc, path), path)
+
+    def count(self, outcome: str, key: str) -> None:
+        store.clear_skip(self.db, key)
+        if outcome == "repost":
+            self.result.reposts += 1
+            outcome = "new"
+        setattr(self.result, outcome, getattr(self.result, outcome) + 1)
+
+    def store(self, pending: _Pending, rows=None, error: BaseException | None = None) -> None:
+        """Store one analysed input (or record why its analysis failed)."""
+        try:
+            if error is not None:
+                raise error
+            outcome = _store_rows(self.db, rows, pending.key, pending.digest, pending.previous)
+        except (store.StoreError, sqlite3.OperationalError):
+            raise    # the database itself failed (full, locked, corrupt): stop the batch
+        except Exception as exc:  # noqa: BLE001 - one bad input never stops a batch
+            stage, reason = skip_reason(exc)
+            self.problem(pending.key, stage, reason, stage == "internal", pending.key)
+            return
+        self.count(outcome, pending.key)
+        self.since += 1
+
+    def tick(self) -> None:
+        if self.since >= COMMIT_EVERY or time.monotonic() - self.last_commit > COMMIT_SECONDS:
+            store.commit(self.db)
+            self.since, self.last_commit = 0, time.monotonic()
+
+
+def _declined_file(exc: BaseException, path: str) -> bool:
+    return isinstance(exc, Declined) and os.access(path, os.R_OK) and os.path.isfile(path)
+
+
 def ingest(db, paths: Iterable[str], urls: dict[str, str] | None = None, backend=None,
            strict: bool = False, force: bool = False,
            progress: Callable[[Iterable[str]], Iterable[str]] | None = None,
@@ -288,29 +361,9 @@ def ingest(db, paths: Iterable[str], urls: dict[str, str] | None = None, backend
     if engine == "dask" and backend is not None:
         raise UsageError("--backend hanlp runs with the local engine only (its model is not sent to Dask workers)")
     urls = urls or {}
-    result = IngestResult()
+    writer = _Writer(db, strict)
     files = list(iter_inputs(list(paths)))
     inflight: dict[str, str] = {}    # ids sent to be analysed, not yet stored -> their key
-
-    def record_problem(key: str, exc: BaseException, file_level: bool, path: str) -> None:
-        stage, reason = skip_reason(exc)
-        store.record_skip(db, stage, key, reason)
-        if file_level:
-            # Declined for its own content (empty, binary): skipped. Missing, unreadable, or a
-            # bug: the job was not done for it.
-            declined = isinstance(exc, Declined) and os.access(path, os.R_OK) and os.path.isfile(path)
-            (result.skipped if declined else result.failed).append((path, stage, reason))
-        else:
-            (result.failed if stage == "internal" else result.skipped).append((key, stage, reason))
-        if strict:
-            raise StopBatch(f"{path if file_level else key}: {reason}") from None
-
-    def count(outcome: str, key: str) -> None:
-        store.clear_skip(db, key)
-        if outcome == "repost":
-            result.reposts += 1
-            outcome = "new"
-        setattr(result, outcome, getattr(result, outcome) + 1)
 
     def tasks():
         """The inputs in order: a Task for each one to analyse, a tuple for the others."""
@@ -329,33 +382,99 @@ def ingest(db, paths: Iterable[str], urls: dict[str, str] | None = None, backend
             except Exception as exc:  # noqa: BLE001 - an unreadable file never stops a batch
                 yield ("file", fallback_key, exc, path)
 
-    done_since, last_commit = 0, time.monotonic()
     with store.batch(db):
         for item in ordered_map(_analyse_task, tasks(), workers=workers, engine=engine,
                                 scheduler=scheduler, state={"backend": backend}):
             if isinstance(item, Done):
-                pending = item.task.tag
                 inflight.pop(item.task.args[0].id, None)
-                try:
-                    if item.error is not None:
-                        raise item.error
-                    outcome = _store_rows(db, item.value, pending.key, pending.digest, pending.previous)
-                except (store.StoreError, sqlite3.OperationalError):
-                    raise    # the database itself failed (full, locked, corrupt): stop the batch
-                except Exception as exc:  # noqa: BLE001 - one bad input never stops a batch
-                    record_problem(pending.key, exc, False, pending.key)
-                    continue
-                count(outcome, pending.key)
-                done_since += 1
+                writer.store(item.task.tag, item.value, item.error)
             elif item[0] == "unchanged":
-                count("unchanged", item[1])
+                writer.count("unchanged", item[1])
             else:
                 _, key, exc, path = item
-                record_problem(key, exc, True, path)
-            if done_since >= COMMIT_EVERY or time.monotonic() - last_commit > COMMIT_SECONDS:
-                store.commit(db)
-                done_since, last_commit = 0, time.monotonic()
-    return result
+                writer.file_problem(key, exc, path)
+            writer.tick()
+    return writer.result
+
+
+# --- Shards: a cluster writes Parquet, the single writer merges ----------------------------
+
+FILES_PER_SHARD = 64
+
+
+def analyse_partition(part: int, files: list[str], folder: str, urls: dict[str, str] | None = None) -> str:
+    """Analyse the input files of one partition and write their rows to a Parquet shard in
+    ``folder`` (``corpus.shards``); returns the shard's path. Pure but for that file: a Dask
+    worker runs it, reading the inputs from storage it shares with the others."""
+    from corpus.shards import Entry, write_shard
+
+    urls = urls or {}
+    entries: list[Entry] = []
+    for path in files:
+        fallback_key = os.path.abspath(path)
+        try:
+            for source in iter_sources(path):
+                key, digest = source.url or fallback_key, source_hash(source)
+                at = dict(part=part, seq=len(entries), kind="source", path=path, key=key,
+                          source_id=source.id, digest=digest)
+                try:
+                    entries.append(Entry(**at, rows=prepare_rows(*analyse_source(source, urls.get(source.id)))))
+                except Exception as exc:  # noqa: BLE001 - recorded, the merge decides
+                    stage, reason = skip_reason(exc)
+                    entries.append(Entry(**at, stage=stage, reason=reason, failed=stage == "internal"))
+        except Exception as exc:  # noqa: BLE001 - an unreadable file never stops a batch
+            stage, reason = skip_reason(exc)
+            entries.append(Entry(part=part, seq=len(entries), kind="file", path=path, key=fallback_key,
+                                 stage=stage, reason=reason, failed=not _declined_file(exc, path)))
+    return write_shard(folder, part, entries)
+
+
+def ingest_shards(paths: Iterable[str], folder: str, scheduler, urls: dict[str, str] | None = None,
+                  files_per_shard: int = FILES_PER_SHARD) -> list[str]:
+    """Analyse inputs on the Dask cluster at ``scheduler`` (an address or a ``Client``), one
+    partition of ``files_per_shard`` files per task; each worker writes its partition's shard
+    into ``folder``. Inputs and ``folder`` must be on storage every worker sees, under the same
+    paths. No database is opened: ``merge`` loads the shards. Returns the shard paths in order."""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise RuntimeError("the dask engine needs Dask: pip install 'wrmine[dask]'") from None
+    files = [os.path.abspath(p) for p in iter_inputs(list(paths))]
+    parts = [files[i:i + files_per_shard] for i in range(0, len(files), files_per_shard)]
+    folder = os.path.abspath(folder)
+    own = not isinstance(scheduler, Client)
+    client = Client(scheduler, set_as_default=False) if own else scheduler
+    try:
+        [shared] = client.scatter([urls or {}], broadcast=True)   # sent once, not with every task
+        futures = client.map(analyse_partition, range(len(parts)), parts, folder=folder, urls=shared, pure=False)
+        return client.gather(futures)
+    finally:
+        if own:
+            client.close()
+
+
+def merge(db, shards: Iterable[str], strict: bool = False, force: bool = False) -> IngestResult:
+    """Load Parquet shards (``ingest_shards``; files or folders) into ``db`` through the single
+    writer, in input order: the database is the one a local ``ingest`` of the same inputs
+    builds. An input whose bytes are unchanged since it was stored is not stored again."""
+    from corpus.shards import read_shards
+
+    writer = _Writer(db, strict)
+    with store.batch(db):
+        for entry in read_shards(list(shards)):
+            if entry.kind == "file":
+                writer.problem(entry.key, entry.stage, entry.reason, entry.failed, entry.path)
+            else:
+                planned = _plan_id(db, entry.source_id, entry.key, entry.digest, force)
+                if planned is None:
+                    writer.count("unchanged", entry.key)
+                elif entry.rows is None:
+                    writer.problem(entry.key, entry.stage, entry.reason, entry.failed, entry.key)
+                else:
+                    article_id, previous = planned
+                    writer.store(_Pending(entry.key, entry.digest, previous), rename_rows(entry.rows, article_id))
+            writer.tick()
+    return writer.result
 
 
 def store_page(db, page, article_id: str) -> str | None:

@@ -64,7 +64,9 @@ class Generator:
             tok_t = " ".join("{}" if t == "0" else t for t in tokens.split())
             if text_t.count("{}") == tok_t.count("{}"):
                 self.templates.append((text_t, tok_t, text_t.count("{}")))
-        chars = Counter(c for s in sents for c in RE_CJK.findall(s) for c in c)
+        # Simplified, as the stored text is: a made-up name or subject qualifier in the
+        # traditional script would never be found by a (simplified) query.
+        chars = Counter(c for s in sents for c in RE_CJK.findall(simplify(s)) for c in c)
         self.chars = [c for c, _ in chars.most_common(2500)]
         self.index_text = index_text
 

@@ -4,7 +4,8 @@ Contracts: ``classify_text(text) -> tuple[str, ...]`` (one practice item: its do
 and a second one only when the item is about both, at most two);
 ``assign_themes(article, analysis) -> Analysis`` (practice themes, then article themes as the
 union of its practices' themes in order of first appearance; an article without practices is
-themed from its body).
+themed from its printed title and body, ``body_text``; a title that is only the lead sentence,
+``title_origin == "lead"``, is never weighted as a headline).
 
 The model (``classify/data/theme_model.json.gz``, built by ``classify.train`` /
 ``wrmine train-themes``, on keyword-rule labels and hand annotations: data/LABELLING.md) is
@@ -161,8 +162,6 @@ class ThemeModel:
     thresholds: np.ndarray
     ngram_max: int = 3
     rule_weight: float = 0.0     # weight of the keyword-rule prior added to each score
-    # Cut-offs for whole bodies (``pick_body``), tuned on held-out article bodies; None: ``thresholds``.
-    body_thresholds: np.ndarray | None = None
     rule_features: bool = False  # ``featurize(rules=True)``: the rule scores are features too
 
     def scores(self, text: str) -> np.ndarray:
@@ -202,8 +201,6 @@ class ThemeModel:
             "weights": [[round(float(v), 3) for v in row] for row in self.weights],
             "intercepts": [round(float(v), 4) for v in self.intercepts],
             "thresholds": [round(float(v), 4) for v in self.thresholds],
-            **({} if self.body_thresholds is None else
-               {"body_thresholds": [round(float(v), 4) for v in self.body_thresholds]}),
         }
 
     @classmethod
@@ -221,8 +218,6 @@ class ThemeModel:
             ngram_max=int(data["ngram_max"]),
             rule_weight=float(data.get("rule_weight", 0.0)),
             rule_features=bool(data.get("rule_features", False)),
-            body_thresholds=(np.asarray(data["body_thresholds"], dtype=np.float64)
-                             if "body_thresholds" in data else None),
         )
 
 
@@ -263,8 +258,7 @@ def pick_practice(model: ThemeModel, scores: np.ndarray) -> tuple[str, ...]:
 
 def pick_body(model: ThemeModel, scores: np.ndarray) -> tuple[str, ...]:
     """Every theme over its threshold (best first), or the best one when none is."""
-    cut = model.thresholds if model.body_thresholds is None else model.body_thresholds
-    order = [i for i in np.argsort(-scores) if scores[i] >= cut[i]]
+    order = [i for i in np.argsort(-scores) if scores[i] >= model.thresholds[i]]
     return tuple(model.themes[i] for i in order) or (model.themes[int(np.argmax(scores))],)
 
 

@@ -51,13 +51,10 @@ PRACTICE_DICE = 0.5
 # Weight of a hand-labelled unit against a weak-labelled one (LABELLING.md, "Shipped model":
 # 4 beat 2 in article-grouped cross-validation over 261 annotated articles).
 HUMAN_WEIGHT = 4.0
-# A theme needs this many hand-labelled bodies to get a body cut-off of its own.
-MIN_BODY_POSITIVES = 5
+# Options measured by ``python -m classify.cv`` (LABELLING.md, "Issue 10, second round"):
+# threshold folds grouped by article, and the rule scores as features of the regression.
 GROUPED_FOLDS = False
-BODY_THRESHOLDS = False
 RULE_FEATURES = False
-# Half-width of the window the threshold F1 curve is averaged over (``best_thresholds``).
-THRESHOLD_SMOOTH = 0.0
 
 # Item markers (一是, （一）, 一、, 1、 …) from the one marker table.
 ITEM_MARKERS = marker_source(capture=False)
@@ -296,22 +293,16 @@ def _binarize(labels: list[tuple[str, ...]]) -> np.ndarray:
     return np.array([[t in ls for t in THEMES] for ls in labels], dtype=int)
 
 
-def best_thresholds(scores: np.ndarray, y: np.ndarray, smooth: float | None = None) -> np.ndarray:
-    """Per theme, the decision-score cut-off with the best F1 on held-out scores. With
-    ``smooth`` > 0 (default THRESHOLD_SMOOTH) the F1 curve is first averaged over cut-offs within
-    ±``smooth``: the middle of a broad good range rather than the edge of a lucky spike, which a
-    few units can move (CV noise).
+def best_thresholds(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per theme, the decision-score cut-off with the best F1 on held-out scores.
 
-    >>> best_thresholds(np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([[0], [0], [1], [1]]), 0.0)
+    >>> best_thresholds(np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([[0], [0], [1], [1]]))
     array([2.])
     """
-    smooth = THRESHOLD_SMOOTH if smooth is None else smooth
     out = np.zeros(y.shape[1])
     for j in range(y.shape[1]):
         cuts = np.unique(np.round(scores[:, j], 2))
-        f1 = np.array([_f1_at(scores[:, j] >= thr, y[:, j]) for thr in cuts])
-        if smooth > 0:
-            f1 = np.array([f1[np.abs(cuts - c) <= smooth].mean() for c in cuts])
+        f1 = [_f1_at(scores[:, j] >= thr, y[:, j]) for thr in cuts]
         out[j] = float(cuts[int(np.argmax(f1))]) if len(cuts) else 0.0
     return out
 
@@ -319,26 +310,6 @@ def best_thresholds(scores: np.ndarray, y: np.ndarray, smooth: float | None = No
 def _f1_at(pred: np.ndarray, gold: np.ndarray) -> float:
     tp = int((pred & (gold == 1)).sum())
     return 2 * tp / (pred.sum() + gold.sum()) if tp else 0.0
-
-
-def best_body_thresholds(scores: np.ndarray, y: np.ndarray, fallback: np.ndarray) -> np.ndarray:
-    """Per theme, the cut-off with the best F1 on held-out scores of whole bodies, as
-    ``pick_body`` decides (the best theme is always taken, others at their cut-off); a theme
-    with fewer than MIN_BODY_POSITIVES bodies keeps its item cut-off (``fallback``)."""
-    out = np.asarray(fallback, dtype=np.float64).copy()
-    top = scores.argmax(axis=1)
-    for j in range(y.shape[1]):
-        if y[:, j].sum() < MIN_BODY_POSITIVES:
-            continue
-        forced = top == j
-        best_f = -1.0
-        for thr in np.unique(np.round(scores[:, j], 2)):
-            pred = forced | (scores[:, j] >= thr)
-            tp = int((pred & (y[:, j] == 1)).sum())
-            f = 2 * tp / (pred.sum() + y[:, j].sum()) if tp else 0.0
-            if f > best_f:
-                out[j], best_f = float(thr), f
-    return out
 
 
 def held_out_scores(texts: list[str], y: np.ndarray, ngram_max: int, c: float, rule_weight: float,
@@ -371,31 +342,22 @@ def held_out_scores(texts: list[str], y: np.ndarray, ngram_max: int, c: float, r
 
 def fit(texts: list[str], labels: list[tuple[str, ...]], ngram_max: int = NGRAM_MAX, c: float = C,
         rule_weight: float = RULE_WEIGHT, folds: int = 5,
-        sample_weight: list[float] | None = None, groups: list[str] | None = None,
-        bodies: list[bool] | None = None) -> ThemeModel:
+        sample_weight: list[float] | None = None, groups: list[str] | None = None) -> ThemeModel:
     """Fit the model; thresholds come from ``folds``-fold cross-validated scores (folds by
     article when ``groups`` gives each unit's article).
-    ``sample_weight``: per-unit weight in the regressions (hand labels may count more than weak ones).
-    ``bodies``: which units are whole article bodies; their held-out scores set the separate
-    cut-offs ``pick_body`` uses."""
+    ``sample_weight``: per-unit weight in the regressions (hand labels may count more than weak ones)."""
     y = _binarize(labels)
     sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     vec, weights, intercepts = _fit_linear(texts, y, ngram_max, c, sw)
     held = held_out_scores(texts, y, ngram_max, c, rule_weight, sw, folds, groups)
-    thresholds = best_thresholds(held, y)
-    body_thr = None
-    if bodies is not None and any(bodies):
-        mask = np.asarray(bodies, dtype=bool)
-        body_thr = best_body_thresholds(held[mask], y[mask], thresholds)
-    return _to_model(vec, weights, intercepts, thresholds, ngram_max, rule_weight, body_thr)
+    return _to_model(vec, weights, intercepts, best_thresholds(held, y), ngram_max, rule_weight)
 
 
-def _to_model(vec, weights, intercepts, thresholds, ngram_max, rule_weight, body_thresholds=None) -> ThemeModel:
+def _to_model(vec, weights, intercepts, thresholds, ngram_max, rule_weight) -> ThemeModel:
     # Round-trip through the JSON form so that evaluation sees exactly the shipped numbers.
     model = ThemeModel(themes=THEMES, vocab=dict(vec.vocabulary_), idf=vec.idf_, weights=weights,
                        intercepts=intercepts, thresholds=np.asarray(thresholds), ngram_max=ngram_max,
-                       rule_weight=rule_weight, rule_features=RULE_FEATURES,
-                       body_thresholds=None if body_thresholds is None else np.asarray(body_thresholds))
+                       rule_weight=rule_weight, rule_features=RULE_FEATURES)
     return ThemeModel.from_json(model.to_json())
 
 
@@ -569,13 +531,12 @@ def train_themes(corpus_dir: str | Path, labels_path: Path = LABELS_PATH, relabe
 
 
 def fit_units(units: list[Unit], sample_weight: list[float] | None = None, **fit_args) -> ThemeModel:
-    """``fit`` over Units: thresholds from folds grouped by article (GROUPED_FOLDS), body
-    cut-offs from the body units."""
+    """``fit`` over Units, with the module settings (``classify.cv --set`` varies them); the
+    threshold folds are grouped by article when GROUPED_FOLDS (measured worse: data/LABELLING.md)."""
     # Read the settings now rather than as bound defaults, so that ``classify.cv --set`` can vary them.
     fit_args = {"ngram_max": NGRAM_MAX, "c": C, "rule_weight": RULE_WEIGHT, **fit_args}
     return fit([u.text for u in units], [u.themes for u in units], sample_weight=sample_weight,
-               groups=[u.article for u in units] if GROUPED_FOLDS else None,
-               bodies=[u.body for u in units] if BODY_THRESHOLDS else None, **fit_args)
+               groups=[u.article for u in units] if GROUPED_FOLDS else None, **fit_args)
 
 __all__ = ["train_themes", "fit_units", "hand_units", "Unit", "weak_labels", "read_annotations", "human_units", "evaluate_articles", "read_exclude",
            "segment_units", "fit", "evaluate", "report", "read_labels", "write_labels", "load_units"]

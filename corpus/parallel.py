@@ -4,7 +4,9 @@ process pool, or on a Dask cluster, and hand the results back in input order.
 One writer (the caller) stores the results in the order the inputs came, so the database is
 the same whatever ran the tasks. The stream is consumed lazily, with a bounded number of tasks
 in flight: memory stays flat however many inputs there are, and the caller may read the
-database between tasks (to skip an unchanged input before it is sent anywhere).
+database between tasks (to skip an unchanged input before it is sent anywhere). Tasks travel
+in small chunks (``CHUNK``): one message each way per chunk, not per task, because every
+message costs CPU on the writer's core, which the writer needs for itself.
 
 An item of the stream is either a ``Task`` (run it) or anything else (passed through, in
 order, untouched: an input already known to be unchanged, a file that could not be read).

@@ -106,12 +106,16 @@ def minhash(sh: frozenset[str] | set[str], num_perm: int):
     hv = np.frombuffer(digests, dtype="<u4").astype(np.uint32)
     s1, m1, s2, m2, s3 = (np.uint32(c) for c in FMIX32)
     with np.errstate(over="ignore"):   # uint32 products wrap around: that is the modulus
-        hv = hv ^ (hv >> s1)
-        hv = hv * m1
-        hv = hv ^ (hv >> s2)
-        hv = hv * m2
-        hv = (hv ^ (hv >> s3)).reshape(-1, 1)
-        return (hv * a + b).min(axis=0)
+        # In place where it can be (``hv`` is our own copy): the shingles × permutations
+        # matrix of a long page is a megabyte, and each temporary was one more.
+        hv ^= hv >> s1
+        hv *= m1
+        hv ^= hv >> s2
+        hv *= m2
+        hv ^= hv >> s3
+        values = hv.reshape(-1, 1) * a
+        values += b
+        return values.min(axis=0)
 
 
 # Persistent LSH (the store keeps band keys in SQLite, so memory stays flat however many

@@ -282,16 +282,23 @@ def find_repost(db: sqlite_utils.Database, article_id: str, content_hash: str, s
 
 # Normalised texts of the articles stored last, by their simplified text: a repost candidate
 # is most often an article of the same batch, and normalising it again (a Python loop over
-# every character) was half of the writer's time. Bounded, so memory stays flat.
+# every character) was half of the writer's time. Bounded by characters held (about 4 bytes
+# each), so memory stays flat whatever the articles' length.
 _NORMALISED: OrderedDict[str, str] = OrderedDict()
-NORMALISED_CACHE = 2048
+NORMALISED_CHARS = 4_000_000
+_normalised_held = 0
 
 
 def _remember_normalised(simplified: str, normalised: str) -> None:
+    global _normalised_held
+    if simplified in _NORMALISED:
+        _NORMALISED.move_to_end(simplified)
+        return
     _NORMALISED[simplified] = normalised
-    _NORMALISED.move_to_end(simplified)
-    if len(_NORMALISED) > NORMALISED_CACHE:
-        _NORMALISED.popitem(last=False)
+    _normalised_held += len(simplified) + len(normalised)
+    while _normalised_held > NORMALISED_CHARS and len(_NORMALISED) > 1:
+        old, old_normalised = _NORMALISED.popitem(last=False)
+        _normalised_held -= len(old) + len(old_normalised)
 
 
 def _normalised(simplified: str) -> str:
@@ -709,7 +716,8 @@ OUTLETS_AT_MOST = 5000
 SUBJECT_PAIRS_UP_TO = 40
 LONG_SUBJECT = "wrminelongsubject"
 # The listing indexes a walk in listing order uses (m004, m005).
-WALK_INDEX = {"metric": "idx_facts_metric_order", "year": "idx_facts_year_order", None: "idx_facts_article_id_start"}
+WALK_INDEX = {"metric": "idx_facts_metric_order", "year": "idx_facts_year_order", None: "idx_facts_article_id_start",
+              "metric+year": "idx_facts_metric_year_order"}
 
 
 @dataclass(frozen=True)
@@ -804,7 +812,7 @@ def _fact_parts(db: sqlite_utils.Database, filters: dict) -> tuple[dict, dict]:
             checks[key] = ("+f.metric = ?", [value])
             same = [value] + ([int(given["year"])] if "year" in given else [])
             clause = "f.metric = ?" + (" AND f.year = ?" if "year" in given else "")
-            index = "INDEXED BY " + ("idx_facts_metric_year" if "year" in given else "idx_facts_metric_order")
+            index = "INDEXED BY " + ("idx_facts_metric_year_order" if "year" in given else "idx_facts_metric_order")
             drivers[key] = (facts_first(index) + clause, same, f"SELECT 1 FROM facts f WHERE {clause} {cap}", same)
         elif key == "year":
             checks[key] = ("+f.year = ?", [int(value)])
@@ -855,9 +863,8 @@ def _fact_parts(db: sqlite_utils.Database, filters: dict) -> tuple[dict, dict]:
     return drivers, checks
 
 
-def _fact_plan(db: sqlite_utils.Database, filters: dict, walk: bool = True) -> FactPlan:
-    """The plan for the filters (see the note above DRIVE_AT_MOST). ``walk`` False: when no
-    driver is small, the smallest drives anyway (a total or a group-by reads every match)."""
+def _fact_plan(db: sqlite_utils.Database, filters: dict) -> FactPlan:
+    """The plan for the filters (see the note above DRIVE_AT_MOST)."""
     drivers, checks = _fact_parts(db, filters)
     probed = {}
     for name, (_, _, probe, probe_params) in drivers.items():
@@ -868,24 +875,33 @@ def _fact_plan(db: sqlite_utils.Database, filters: dict, walk: bool = True) -> F
     # A repost's facts are the original's facts: count them once (an article's own listing
     # shows its facts whatever it is).
     repost = [] if filters.get("article") else [NOT_A_REPOST]
-    if driver is not None and (probed[driver] <= DRIVE_AT_MOST or not walk):
-        head, params = drivers[driver][0], list(drivers[driver][1])
+    if driver is not None and probed[driver] <= DRIVE_AT_MOST:
         skip = {driver} | ({"year"} if driver == "metric" else set())
         if driver == "subject":
             skip.discard("subject")      # the index finds candidates; LIKE decides
-    else:
-        driver = None
-        order = "metric" if "metric" in checks else "year" if "year" in checks else None
-        head = f"FROM facts f INDEXED BY {WALK_INDEX[order]} CROSS JOIN articles a ON a.id = f.article_id WHERE "
-        head += f"f.{order} = ?" if order else "1"
-        params = [checks[order][1][0]] if order else []
-        skip = {order}
-    clauses = [head] + repost + [clause for key, (clause, _) in checks.items() if key not in skip]
-    for key, (_, ps) in checks.items():
-        if key not in skip:
-            params += ps
-    return FactPlan(driver, probed.get(driver, 0) if driver else DRIVE_AT_MOST + 1,
-                    " AND ".join(clauses), params)
+        kept = [(clause, ps) for key, (clause, ps) in checks.items() if key not in skip]
+        clauses = [drivers[driver][0], *repost, *(clause for clause, _ in kept)]
+        params = [*drivers[driver][1], *(p for _, ps in kept for p in ps)]
+        return FactPlan(driver, probed[driver], " AND ".join(clauses), params)
+    # The walk. The article's conditions are one EXISTS, not a join: for a join over what
+    # it thinks is every fact, SQLite first builds a Bloom filter of every article (0.5 s
+    # at a million), though the walk stops after a few thousand facts.
+    order = [k for k in ("metric", "year") if k in checks]
+    on_article = [(c, ps) for key, (c, ps) in checks.items() if key in ARTICLE_CHECKS]
+    on_fact = [(c, ps) for key, (c, ps) in checks.items() if key not in ARTICLE_CHECKS and key not in order]
+    clauses = [*(f"f.{k} = ?" for k in order), *(c for c, _ in on_fact)] or ["1"]
+    params = [checks[k][1][0] for k in order] + [p for _, ps in on_fact for p in ps]
+    article = [*repost, *(c for c, _ in on_article)]
+    if article:
+        clauses.append(f"EXISTS (SELECT 1 FROM articles a WHERE a.id = f.article_id AND {' AND '.join(article)})")
+        params += [p for _, ps in on_article for p in ps]
+    return FactPlan(None, DRIVE_AT_MOST + 1,
+                    f"FROM facts f INDEXED BY {WALK_INDEX['+'.join(order) or None]} WHERE {' AND '.join(clauses)}",
+                    params)
+
+
+# The checks that read the fact's article (``a``); the others read the fact (``f``).
+ARTICLE_CHECKS = {"region", "source"}
 
 
 def _sample_span(db: sqlite_utils.Database) -> tuple[int, int, int] | None:
@@ -896,12 +912,14 @@ def _sample_span(db: sqlite_utils.Database) -> tuple[int, int, int] | None:
     return low, high, max(low, high - FACT_SAMPLE + 1)
 
 
-def _sample_where(db: sqlite_utils.Database, filters: dict, since: int) -> tuple[str, list]:
-    """FROM … WHERE for the facts from id ``since`` on that pass every filter (all checked)."""
+def _sample_where(db: sqlite_utils.Database, filters: dict, since: int, high: int) -> tuple[str, list]:
+    """FROM … WHERE for the facts with ids ``since`` to ``high`` that pass every filter (all
+    checked). A closed range: with ``f.id >= ?`` alone SQLite expected a quarter of the
+    facts, and chose to scan them in group order or to build a Bloom filter of every article."""
     _, checks = _fact_parts(db, filters)
     repost = [] if filters.get("article") else [NOT_A_REPOST]
-    clauses = ["f.id >= ?", *repost, *(clause for clause, _ in checks.values())]
-    params = [since, *(p for _, ps in checks.values() for p in ps)]
+    clauses = ["f.id BETWEEN ? AND ?", *repost, *(clause for clause, _ in checks.values())]
+    params = [since, high, *(p for _, ps in checks.values() for p in ps)]
     return f"FROM facts f CROSS JOIN articles a ON a.id = f.article_id WHERE {' AND '.join(clauses)}", params
 
 
@@ -956,7 +974,7 @@ def count_facts(db: sqlite_utils.Database, **filters) -> HitCount:
     if span is None:
         return HitCount(0)
     low, high, since = span
-    from_where, params = _sample_where(db, filters, since)
+    from_where, params = _sample_where(db, filters, since, high)
     passed = db.execute(f"SELECT COUNT(*) {from_where}", params).fetchone()[0]
     if since == low:                 # the sample is every fact
         return HitCount(passed)
@@ -1119,6 +1137,9 @@ def _rollup_source(db: sqlite_utils.Database, group_by: str | None, filters: dic
             clauses.append(f"a.{col} != ?" if group_by == col else f"a.{col} = ?")
             params.append(every)
     if group_by in ("year", "metric", None):
+        # The rows of "every place", together under the primary key; the + keeps the metric
+        # out of index selection (the slice index would read the metric of every place).
+        clauses = [c.replace("a.", "+a.", 1) for c in clauses]
         clauses.append("a.province = ? AND a.city = ? AND a.county = ? AND a.town = ?")
         params += ALL_PLACES
         return f"FROM fact_rollup a WHERE {' AND '.join(clauses)}", params
@@ -1172,7 +1193,7 @@ def _group_planned(db: sqlite_utils.Database, group_by: str, filters: dict) -> l
     if span is None:
         return []
     low, high, since = span
-    rows = _group_from_facts(db, group_by, filters, _sample_where(db, filters, since))
+    rows = _group_from_facts(db, group_by, filters, _sample_where(db, filters, since, high))
     if since == low:                 # the sample is every fact
         return rows
     scale = (high - low + 1) / (high - since + 1)
@@ -1470,6 +1491,20 @@ def m008_rollup_slices(db: sqlite_utils.Database) -> None:
     db.execute("DROP TABLE fact_rollup_v1")
     db.execute("CREATE INDEX idx_fact_rollup_slice ON fact_rollup (metric, year, province, city, county, town, "
                "unit, facts, total, least, greatest, articles)")
+
+
+@MIGRATIONS()
+def m009_metric_year_listing(db: sqlite_utils.Database) -> None:
+    """Facts of one metric and year in listing order (article, offset): a top 20 under both
+    filters reads them in order, and another filter (a province) is checked on a few hundred
+    of them, instead of on every fact of the metric (the year was read from each row)."""
+    db.execute("CREATE INDEX IF NOT EXISTS idx_facts_metric_year_order ON facts (metric, year, article_id, start)")
+    db.execute("DROP INDEX IF EXISTS idx_facts_metric_year")     # a prefix of the new one
+    # A database analyzed before gets statistics for the new indexes too: SQLite's guesses
+    # for an index without them, beside measured ones, chose a scan of every fact.
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+        db.execute("ANALYZE facts")
+        db.execute("ANALYZE fact_rollup")
 
 
 SUBJECT_FTS_SCHEMA = ("CREATE VIRTUAL TABLE fact_subjects_fts USING fts5(subject, content='', "

@@ -15,6 +15,8 @@ import csv
 import json
 import re
 import sqlite3
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from urllib.parse import quote
 
@@ -242,8 +244,35 @@ def decode_evidence(raw) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
+# The menus of every page, per connection: counting every theme, metric, outlet, province
+# and year reads every article and fact (2.8 s at a million articles). A connection's
+# ``PRAGMA data_version`` changes when another connection has written (an ingest), and
+# only then are they counted again.
+_FACETS: OrderedDict[int, tuple] = OrderedDict()
+_FACETS_LOCK = threading.Lock()
+FACET_CONNECTIONS = 16
+
+
 def facet_values(conn) -> dict:
-    """The choices for the filter menus: themes, metrics, sources, provinces, years."""
+    """The choices for the filter menus: themes, metrics, sources, provinces, years
+    (computed again only when the database has changed since this connection last asked)."""
+    version = conn.execute("PRAGMA data_version").fetchone()[0]
+    with _FACETS_LOCK:
+        hit = _FACETS.get(id(conn))
+    # The connection itself is kept in the entry, so its id cannot be another's meanwhile.
+    if hit and hit[0] is conn and hit[1] == version:
+        return hit[2]
+    facets = count_facets(conn)
+    with _FACETS_LOCK:
+        _FACETS[id(conn)] = (conn, version, facets)
+        _FACETS.move_to_end(id(conn))
+        while len(_FACETS) > FACET_CONNECTIONS:
+            _FACETS.popitem(last=False)
+    return facets
+
+
+def count_facets(conn) -> dict:
+    """The menus, counted now (see ``facet_values``)."""
     return {
         "themes": [r[0] for r in conn.execute(
             "SELECT theme FROM article_themes GROUP BY theme ORDER BY COUNT(*) DESC, theme")],

@@ -231,6 +231,8 @@ def find_figures(plain: str, sentences: tuple[Sentence, ...] | None = None) -> l
             base = (last.rule_subject or fallback_subject(last.rule_metric, last.unit)).removesuffix("占比")
             share = base + "占比" if len(RE_CJK.findall(base)) >= 2 else None
             subject = subject or share
+        if subject is None and last and last.q.start >= s.start and RE_STACKED_GAP.fullmatch(plain, last.q.end, q.start):
+            subject = last.rule_subject   # 社员85户260人, 奖励500元(4名): the same group
         unit = q.unit or _implied_unit(plain[s.start:q.start])
         notes: list[str] = []
         metric = decide_metric(subject, unit, q, plain[left_bound:q.start], plain[q.end:s.end],
@@ -252,6 +254,10 @@ def find_figures(plain: str, sentences: tuple[Sentence, ...] | None = None) -> l
         if subject and plain.startswith(subject, q.end):
             prev_end += len(subject)   # that noun belongs to this quantity, not the next one
     return figures
+
+
+# Between two figures that count the same thing in two units: nothing, or an opening bracket.
+RE_STACKED_GAP = re.compile(r"[ \u00a0(（]*")
 
 
 def extract_facts(doc: Document | Article) -> list[Fact]:
@@ -303,7 +309,7 @@ def _is_population(plain: str, sent_start: int, q: Quantity, subject: str | None
     between = before[places[-1].end():]
     if RE_ORGANISATION.search(between) or RE_MEMBERS_OF.match(plain, q.end):
         return False
-    # The figure must close its clause (住户有1235户，其中…; 2465户7261人): when the clause
+    # The figure must close its clause (住户有1235户，其中…; 320户960人): when the clause
     # goes on (村210户农民以土地入股…, 百余人现场观看), the people act in the story.
     rest = _clause(plain, q.end, len(plain), +1)
     if subject and rest.startswith(subject):
@@ -390,13 +396,13 @@ def sentence_years(plain: str, sentences: tuple[Sentence, ...]) -> list[int | No
             head = body[opener.end():] if opener else body
             lead = RE_PERIOD_LEAD.match(head)
             head = head[lead.end():]
-            # 截至2023年12月，…: a date that closes a period, not an event (2022年5月，…)
+            # 截至2021年6月，…: a date that closes a period, not an event (2022年5月，…)
             period = RE_PERIOD_OPEN.match(head) or lead.group(1) in UNTIL and RE_YEAR.match(head)
             carry = int(head[:4]) if period else None
             carry_item = s.item
             out.append(year)
         elif RE_BREAKDOWN.match(body) and out:
-            out.append(out[-1])   # 其中，65岁以上…: a breakdown of the sentence before, its year
+            out.append(out[-1])   # 其中，女性会员…: a breakdown of the sentence before, its year
         elif RE_NO_YEAR.search(body) or RE_TIME_FRAME.search(body):
             carry = None
             out.append(None)
@@ -406,16 +412,16 @@ def sentence_years(plain: str, sentences: tuple[Sentence, ...]) -> list[int | No
 
 
 def figure_year(plain: str, s: Sentence, q: Quantity, sentence_year: int | None) -> int | None:
-    """The year of one figure: the last year its sentence states before it (``2003年…，2009年
-    …下设4个支部`` → 2009; a range ``2010年至2022年…达1520万元`` → 2022). A sentence whose
-    years all come after the figure (``…出资6万元，预计2025年建成``) dates something else:
+    """The year of one figure: the last year its sentence states before it (``2015年成立，
+    2018年组建3支服务队`` → 2018; a range ``2016年至2021年共筹集经费80万元`` → 2021). A sentence
+    whose years all come after the figure (``筹资3万元，计划2026年修好水渠``) dates something else:
     None. Otherwise the sentence's year (carried from a reporting period).
 
-    >>> t = "2003年更名，2009年下设4个支部，2030年建成8个。"
+    >>> t = "2015年成立，2018年组建3支服务队，2020年建成5个站点。"
     >>> s = split_sentences(t)[0]
     >>> [figure_year(t, s, q, 2003) for q in find_quantities(t)]
-    [2009, 2030]
-    >>> t = "出资6万元，预计2030年建成。"
+    [2018, 2020]
+    >>> t = "筹资3万元，计划2026年修好水渠。"
     >>> figure_year(t, split_sentences(t)[0], find_quantities(t)[0], 2030) is None
     True
     """
@@ -423,8 +429,8 @@ def figure_year(plain: str, s: Sentence, q: Quantity, sentence_year: int | None)
     if not years:
         return sentence_year
     before = [m for m in years if m.end() <= q.start]
-    # 2019年，…(2020年升格为总支)…: a year in brackets is an aside when the sentence states
-    # another (30年后(2040年前后) is the only one, and it is the figure's)
+    # 2017年，…(2018年更名为联社)…: a year in brackets is an aside when the sentence states
+    # another (十年后(2035年左右) is the only one, and it is the figure's)
     main = [m for m in before if not _in_aside(plain, s.start, m.start(), q.start)]
     before = main or before
     return int(before[-1].group(1)) if before else None
@@ -660,10 +666,10 @@ def _left_phrase(tokens: list[tuple[str, str]]) -> str | None:
     tokens = _before_distributive(tokens)
     while tokens and (tokens[-1][0] in EDGE_WORDS or tokens[-1][1].startswith(("d", "p", "r", "u", "c", "t"))
                       or tokens[-1][1] == "a" and any(_is_noun(*t) for t in tokens[:-1])):
-        tokens = tokens[:-1]   # 老龄化程度高(达31%): an adjective after the noun is its predicate
+        tokens = tokens[:-1]   # 服务满意度高(达95%): an adjective after the noun is its predicate
     if len(tokens) > 1 and tokens[-1][0] in COUNT_WORDS and any(_is_noun(*t) for t in tokens[:-1]) \
             and tokens[-2][1] != "b":
-        tokens = tokens[:-1]   # 注册志愿者人数从…: the counted noun, not "number of"
+        tokens = tokens[:-1]   # 签约医生人数从…: the counted noun, not "number of"
     while tokens and (tokens[0][0] in EDGE_WORDS or tokens[0][1].startswith(("t", "r", "p", "d", "f", "c", "u"))):
         tokens = tokens[1:]
     if not tokens:
@@ -696,12 +702,12 @@ def _left_phrase(tokens: list[tuple[str, str]]) -> str | None:
     return subject if RE_CJK.search(subject) else None   # 2024年底近1500人: no noun at all
 
 
-# 博士生每人奖励2万元: a sum given per head of the group named before it.
+# 优秀学员每人奖励500元: a sum given per head of the group named before it.
 DISTRIBUTIVE = frozenset("每人 每户 每名 每位 每个 人均 户均".split())
 
 
 def _before_distributive(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """``老人每人发`` → ``老人``: before a distributive word followed only by verbs, the
+    """``会员每户发放`` → ``会员``: before a distributive word followed only by verbs, the
     group that receives is what the figure is about."""
     for i, (word, _) in enumerate(tokens):
         if i and word in DISTRIBUTIVE and any(_is_noun(*t) for t in tokens[:i]) \
@@ -914,7 +920,7 @@ def _left_raw(clause: str) -> str | None:
 
 
 def _before_from(plain: str, q: Quantity, left_bound: int) -> str | None:
-    """``注册志愿者人数从13711人上升到63501人``: in a change from one figure to another the
+    """``签约医生人数从120人上升到360人``: in a change from one figure to another the
     noun before 从/由 is what both count."""
     sentence_clause = _clause(plain, q.start, 0, -1)
     m = None
@@ -1112,41 +1118,7 @@ def metric_features(plain: str, fig: Figure, subject: str | None) -> dict[str, f
         f["members_of"] = 1.0
     if _residence_re().search(plain, fig.sentence.start, q.start):
         f["place_in_sentence"] = 1.0
-    f.update(_context_features(plain, fig, subject, kind))
     return f
-
-
-def _context_features(plain: str, fig: Figure, subject: str | None, kind: str) -> dict[str, float]:
-    """What the rules' head keyword misses: every keyword in the subject (退役军人信息 names
-    people too), keywords of the clause before, the size of the number (5.79万人 are rarely
-    a team's members), a year in the sentence, and how statistical the article is."""
-    f: dict[str, float] = {}
-    for metric in _keyword_metrics(subject or ""):
-        f[f"subject_has={metric}"] = 1.0
-    for metric in _keyword_metrics(_clause(plain, fig.q.start, fig.sentence.start, -1)):
-        f[f"clause_has={metric}"] = 1.0
-    value = fig.q.value if isinstance(fig.q.value, (int, float)) else 0
-    size = "0" if value < 10 else "1" if value < 100 else "2" if value < 1000 else "3" if value < 10000 else "4+"
-    f[f"size={size}|kind={kind}"] = 1.0
-    if fig.year is not None:
-        f["dated"] = 1.0
-    f[f"article_shares={_share_density(plain)}"] = 1.0
-    return f
-
-
-def _keyword_metrics(phrase: str) -> set[str]:
-    """The metrics of every keyword of ``data/metrics.tsv`` that ``phrase`` contains."""
-    keywords = metric_keywords()
-    lengths = _keyword_lengths()
-    return {m for i in range(len(phrase)) for n in lengths
-            if (m := keywords.get(phrase[i:i + n]))}
-
-
-@lru_cache(maxsize=8)
-def _share_density(plain: str) -> str:
-    """How many percentages an article gives (statistical reports count people as background)."""
-    n = plain.count("%") + plain.count("％")
-    return "0" if n == 0 else "1-3" if n <= 3 else "4+"
 
 
 # Proper names (people, places, organisations) in the segmenter's dictionary: never features,

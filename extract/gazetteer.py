@@ -17,7 +17,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from extract.cache import cached
+from extract.cache import ShardedTable, cached, cached_table
 from extract.segment import JIEBA_DICT
 
 DIVISIONS = Path(__file__).parent / "data" / "divisions.tsv"
@@ -79,7 +79,7 @@ class NameMatch:
 
 
 # Layout of the cached tables (bump when ``_build_tables`` changes what it returns).
-TABLE_LAYOUT = "names+codes:1"
+TABLE_LAYOUT = "names+codes:2"
 # A candidate's code: its unit's row number, shifted, with the alias and weak flags below.
 ALIAS_BIT, WEAK_BIT, FLAG_BITS = 2, 1, 2
 
@@ -96,10 +96,11 @@ class Gazetteer:
 
     __slots__ = ("rows", "names", "one_character_names", "_divisions", "_candidates")
 
-    def __init__(self, rows: tuple[str, ...], names: dict[str, tuple[int, ...] | None]) -> None:
+    def __init__(self, rows: tuple[str, ...], names: dict[str, tuple[int, ...] | None],
+                 one_character_names: frozenset[str] = frozenset()) -> None:
         self.rows, self.names = rows, names
         # Names are two characters or more (the walk starts from two); any shorter are kept here.
-        self.one_character_names = frozenset(k for k, v in names.items() if len(k) == 1 and v is not None)
+        self.one_character_names = one_character_names
         self._divisions: dict[int, Division] = {}
         self._candidates: dict[str, tuple[Candidate, ...]] = {}
 
@@ -139,8 +140,7 @@ def _read_rows(path: Path):
 @functools.lru_cache(maxsize=1)
 def load_gazetteer(path: Path = DIVISIONS) -> Gazetteer:
     """Read ``divisions.tsv`` into units and a table of every full and short name (disk-cached)."""
-    rows, names = cached("gazetteer", (path,), lambda: _build_tables(path), versions=(TABLE_LAYOUT,))
-    return Gazetteer(rows, names)
+    return Gazetteer(*cached("gazetteer", (path,), lambda: _build_tables(path), versions=(TABLE_LAYOUT,)))
 
 
 def _build_gazetteer(path: Path) -> Gazetteer:
@@ -148,8 +148,9 @@ def _build_gazetteer(path: Path) -> Gazetteer:
     return Gazetteer(*_build_tables(path))
 
 
-def _build_tables(path: Path) -> tuple[tuple[str, ...], dict[str, tuple[int, ...] | None]]:
-    """(unit rows, name and prefix → candidate codes): plain strings, tuples and ints only."""
+def _build_tables(path: Path) -> tuple[tuple[str, ...], dict[str, tuple[int, ...] | None], frozenset[str]]:
+    """(unit rows, name and prefix → candidate codes, names of one character): plain strings,
+    tuples and ints only."""
     rows: list[str] = []
     divisions: list[Division] = []
     names: dict[str, list[tuple[int, Candidate]]] = {}
@@ -174,7 +175,7 @@ def _build_tables(path: Path) -> tuple[tuple[str, ...], dict[str, tuple[int, ...
     for surface in names:
         for end in range(1, len(surface)):
             table.setdefault(surface[:end], None)
-    return tuple(rows), table
+    return tuple(rows), table, frozenset(name for name in names if len(name) == 1)
 
 
 def _drop_same_name_parents(candidates: list[Candidate]) -> list[Candidate]:
@@ -186,10 +187,12 @@ def _drop_same_name_parents(candidates: list[Candidate]) -> list[Candidate]:
 
 
 @functools.lru_cache(maxsize=1)
-def common_words() -> frozenset[str]:
-    """Frequent 2–3 character words of jieba's bundled dictionary, place names excepted (disk-cached)."""
-    return cached("common-words", (JIEBA_DICT,), _build_common_words,
-                  versions=(str(WORD_MIN_FREQ), repr(WORD_LENGTHS)))
+def common_words() -> ShardedTable:
+    """Frequent 2–3 character words of jieba's bundled dictionary, place names excepted
+    (disk-cached; ``word in common_words()``). Read a first character at a time: a text
+    meets few of them, only around the place names it holds."""
+    return cached_table("common-words", (JIEBA_DICT,), lambda: dict.fromkeys(_build_common_words(), 1),
+                        versions=(str(WORD_MIN_FREQ), repr(WORD_LENGTHS)))
 
 
 def _build_common_words() -> frozenset[str]:

@@ -185,6 +185,10 @@ def region_candidates(article: Article, extra: Iterable[str] = ()) -> CandidateT
         mentions.extend(Mention(m, BODY_WEIGHT) for m in find_names(simplify(name)))
     # The source outlet (某城日报, 某县融媒体中心) places the names the text leaves ambiguous.
     outer = find_names(simplify(article.source)) if article.source else ()
+    # …and, where the text speaks from inside a unit of its level (雅安日报 and 全市), names the
+    # article's place: it counts as a lead mention.
+    refs = self_references(article.plain)
+    mentions.extend(source_mentions(outer, refs))
     picked = disambiguate(mentions, outer)
     heads = chain_heads(picked)
     resolved = [(division, mention.weight) for (mention, division), head in zip(picked, heads) if head]
@@ -194,8 +198,7 @@ def region_candidates(article: Article, extra: Iterable[str] = ()) -> CandidateT
     rule = descend(weights, lead, named)
     rule = rule if rule != Region() else town_alone(weights)
     tree = build_tree([(m, d, h) for (m, d), h in zip(picked, heads)], named, rule, len(article.plain))
-    return dataclasses.replace(tree, self_refs=self_references(article.plain),
-                               source_keys=source_units(outer, set(tree.units)))
+    return dataclasses.replace(tree, self_refs=refs, source_keys=source_units(outer, set(tree.units)))
 
 
 def self_references(plain: str) -> dict[str, int]:
@@ -209,6 +212,17 @@ def self_references(plain: str) -> dict[str, int]:
     for m in context_cues()["self_ref"].finditer(plain):
         counts[m.group("level")] += 1
     return dict(counts)
+
+
+def source_mentions(outer: Iterable[NameMatch], refs: dict[str, int]) -> list[Mention]:
+    """The source outlet's unit as a mention, where it is sound and unique and the text says
+    我/全/该 of its level (雅安日报 with 全市 → 雅安市)."""
+    out = []
+    for m in outer:
+        sound = sound_candidates(m.candidates)
+        if len(sound) == 1 and refs.get(level_word(sound[0].division.name) or "", 0):
+            out.append(Mention(NameMatch(m.start, m.end, m.surface, (sound[0],)), LEAD_WEIGHT, line=-2))
+    return out
 
 
 def source_units(outer: Iterable[NameMatch], units: set[Key]) -> frozenset:
@@ -620,8 +634,8 @@ def disambiguate(mentions: list[Mention], outer: Iterable[NameMatch] = ()) -> li
             division = sound[0].division
             anchors.add(division.key)
             anchors.update(division.ancestors())
-    picked = [(mention, pick(mention.match.candidates, anchors)) for mention in mentions]
-    picked = [(mention, division or parentless_town(mention.match)) for mention, division in picked]
+    picked = [(mention, pick(mention.match.candidates, anchors) or parentless_town(mention.match))
+              for mention in mentions]
     return [(mention, division) for mention, division in picked if division is not None]
 
 

@@ -379,14 +379,13 @@ def error_categories(examples: list[Example], probs: list[list[float]],
         pairs = match(ex.gold, [ex.titles[i] for i in kept])
         hit_gold = {g for g, _ in pairs}
         hit_kept = {kept[k] for _, k in pairs}
-        proposed = {g for g, _ in match(ex.gold, ex.titles)}
+        proposed = dict(match(ex.gold, ex.titles))   # gold index -> the candidate matching it
         missed = [g for g in range(len(ex.gold)) if g not in hit_gold]
         for g in missed:
-            if g not in proposed:
-                counts["missed_no_candidate"] += 1
+            if g in proposed:
+                counts["missed_rejected_" + family_of(ex.feats[proposed[g]])] += 1
             else:
-                i = next(i for gi, i in match(ex.gold, ex.titles) if gi == g)
-                counts["missed_rejected_" + family_of(ex.feats[i])] += 1
+                counts["missed_no_candidate"] += 1
         for i in kept:
             if i in hit_kept:
                 continue

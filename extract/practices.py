@@ -24,6 +24,7 @@ How the rules find practices (conventions in ``shared/corpus/README.md``, "Pract
    dash (选优派强——精兵强将沉一线) or standing right under a 工作做法 line.
 4. Parallel lead clauses (以“联合+精准”,…;以“速度+服务”,…;…) are items when three or more
    chain from a sentence start.
+5. Items inside a section on the situation (一、基本情况, …现状) describe it: verdict ``state``.
 
 Named methods are quoted names judged by shape and frame (``practice_method_cues.tsv``):
 numbered (“三个不放松”), lists (“请进来、走出去”), followed by 工作法/机制/品牌/工程…, or led by
@@ -99,6 +100,7 @@ class Cues:
     news: tuple[str, ...] = ()          # an article written as news: 记者, 通讯员
     study: tuple[str, ...] = ()         # an article written as a study: 调研, 对策
     demand: tuple[str, ...] = ()        # a title that demands rather than reports: 要加强学习
+    state: tuple[str, ...] = ()         # a section on the situation, holding no practices: 基本情况
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +149,8 @@ RE_FLAT_HEADING = PATTERNS["flat_heading"]
 @lru_cache(maxsize=1)
 def load_cues() -> Cues:
     """The cue words of ``practice_cues.tsv`` by role."""
-    names = ("verb", "section", "narrative", "opener", "practice_section", "descriptive", "news", "study", "demand")
+    names = ("verb", "section", "narrative", "opener", "practice_section", "descriptive", "news", "study", "demand",
+             "state")
     roles: dict[str, list[str]] = {r: [] for r in names}
     for row in read_tsv(CUES_TSV):
         roles[row["role"]].append(row["cue"])
@@ -512,6 +515,7 @@ VERDICTS = (
     ("short_title", "fewer than two Chinese characters of title", "（一）A"),
     ("toc", "a table-of-contents line (dot leader)", "1.办好老年学堂 ……… 3"),
     ("framing", "a section word frames the article", "二、主要做法"),
+    ("state", "it sits in a section on the situation", "1.老年人口多 under 一、基本情况"),
     ("loose", "found only by the loose search", "改变从这里开始"),
 )
 
@@ -519,14 +523,25 @@ VERDICTS = (
 def judge(headings: list[Heading], plain: str, paras: list[tuple[int, int]], cues: Cues,
           wrapped: bool) -> list[Candidate]:
     """Every heading with its item end, title and the rules' verdict (see ``VERDICTS``)."""
-    out = []
+    out: list[Candidate] = []
     for i, h in enumerate(headings):
         later = headings[i + 1:]
         end = item_end(h, later, plain, paras)
         title = make_title(plain, h, wrapped)
         groups = sum(1 for k in later if k.start < end and k.rank > h.rank)
-        out.append(Candidate(h, end, title, verdict_of(h, later, end, title, groups, plain, cues), groups))
+        verdict = verdict_of(h, later, end, title, groups, plain, cues)
+        if verdict == "practice" and in_state_section(h, out, cues):
+            verdict = "state"
+        out.append(Candidate(h, end, title, verdict, groups))
     return out
+
+
+def in_state_section(h: Heading, earlier: list[Candidate], cues: Cues) -> bool:
+    """Inside a section on the situation (一、基本情况, （一）…的现状): its items describe the
+    place or the problem (1.老年人口多, 二是居住较为分散), not the work done. The section's heading
+    must end on the state word: a practice may mention one (摸清老干部思想情况，建立台账)."""
+    return any(k.heading.rank < h.rank and k.heading.start < h.start < k.end
+               and k.title.endswith(cues.state) for k in earlier)
 
 
 def verdict_of(h: Heading, later: list[Heading], end: int, title: str, groups: int, plain: str,

@@ -143,8 +143,8 @@ def test_jieba_tables_from_cache_are_identical(cache_env):
         (fresh.FREQ, fresh.total, fresh.user_word_tag_tab)
     segment.word_tags.__wrapped__()
     assert segment.word_tags.__wrapped__().to_dict() == segment._build_word_tags()
-    assert gazetteer.common_words.__wrapped__() == gazetteer.common_words.__wrapped__() \
-        == gazetteer._build_common_words()
+    gazetteer.common_words.__wrapped__()
+    assert set(gazetteer.common_words.__wrapped__().to_dict()) == gazetteer._build_common_words()
 
 
 def test_lazy_tokenizer_added_word_wins_over_the_dictionary(cache_env):
@@ -188,3 +188,15 @@ def test_table_others_may_write_is_never_read(cache_env, tmp_path):
     os.chmod(path, 0o666)
     assert cache.cached_table("demo", [source], build).get("经验") == "n"
     assert len(calls) == 2 and not os.stat(path).st_mode & 0o022
+
+
+def test_find_names_reads_one_character_names(tmp_path):
+    """The walk starts from two characters; a name of one character is still found."""
+    table = tmp_path / "divisions.tsv"
+    table.write_text("code\tprovince\tcity\tcounty\ttown\taliases\tweak\n"
+                     "900000\t某省\t\t\t\t\t\n"
+                     "900001\t某省\t\t\t甲\t\t\n", encoding="utf-8")
+    gaz = gazetteer._build_gazetteer(table)
+    assert gaz.one_character_names == {"甲"}
+    assert [(m.surface, m.candidates[0].division.chain) for m in gazetteer.find_names("某省甲", gaz)] == \
+        [("某省", ("某省", None, None, None)), ("甲", ("某省", None, None, "甲"))]

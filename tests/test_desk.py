@@ -127,6 +127,26 @@ def test_desk_reads_what_the_command_line_refuses(text):
     assert parse_query(text) is not None
 
 
+def test_menus_are_counted_again_only_after_a_write(desk_db, tmp_path):
+    """The menus are kept per connection until another connection writes."""
+    import shutil
+
+    import wrmine
+
+    path = str(tmp_path / "copy.db")
+    shutil.copy(desk_db, path)
+    conn = query.open_readonly(path)
+    first = query.facet_values(conn)
+    assert query.facet_values(conn) is first                 # nothing written: the same menus
+    db = wrmine.open_db(path)
+    db.execute("UPDATE articles SET source = '新设融媒体' WHERE id = 'desk-sc-01'")
+    db.conn.commit()
+    again = query.facet_values(conn)
+    assert again is not first and "新设融媒体" in again["sources"] and again == query.count_facets(conn)
+    conn.close()
+    db.conn.close()
+
+
 def test_desk_filters_are_the_stores():
     """The desk states no filter of its own: each clause is the store's."""
     from corpus import store

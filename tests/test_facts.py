@@ -130,6 +130,49 @@ def test_extract_facts_cases(text, expected):
     assert facts_of(text) == expected
 
 
+# fmt: off
+YEAR_CASES = [
+    # the last year stated before the figure; the end of a range
+    ("2015年成立，2018年组建3支服务队。", [("3支", 2018)]),
+    ("2016年至2021年，共筹集经费80万元。", [("80万元", 2021)]),
+    # a year stated only after the figure dates something else
+    ("村里筹资3万元，计划2026年修好水渠。", [("3万元", None)]),
+    # a year in brackets is an aside when the sentence states another
+    ("2017年，他担任合作社(2018年更名为联社)理事长，带动农户120户。", [("120户", 2017)]),
+    ("预计十年后(2035年左右)，会员将增加到900人。", [("900人", 2035)]),
+    # 其中 breaks down the sentence before; 截至 a month closes a period that carries on
+    ("截至2020年底，全镇有会员5000人。其中，女性会员2100人。", [("5000人", 2020), ("2100人", 2020)]),
+    ("截至2021年6月，协会有会员320人。全协会分为6个小组。", [("320人", 2021), ("6个", 2021)]),
+    ("2022年5月，支部完成换届。成立3个志愿服务队。", [("3个", None)]),
+    # N年来 is a time frame of its own: the period before does not carry into it
+    ("2012年，成立助学基金。8年来，共资助学生260人。", [("260人", None)]),
+]
+SUBJECT_CASES = [
+    ("全区签约医生人数从120人上升到360人。", [("120人", "医生"), ("360人", "医生")]),
+    ("会员每户发放300元。", [("300元", "会员")]),
+    ("该村服务满意度高达95%。", [("95%", "服务满意度")]),
+    ("购置钢管60根、路灯12盏。", [("60根", "钢管"), ("12盏", "路灯")]),
+    # a figure right after another (or in brackets after it) counts the same group
+    ("合作社吸纳社员85户260人。", [("85户", "社员"), ("260人", "社员")]),
+    ("优秀学员每人奖励500元(4名)。", [("500元", "优秀学员"), ("4名", "优秀学员")]),
+    # not facts: a session's ordinal, a vague batch, a rank
+    ("召开三届二次全会，开展活动8次。", [("8次", "活动")]),
+    ("培育了模范等一批典型。", []),
+    ("甲市位列前五位。", []),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("text, expected", YEAR_CASES)
+def test_figure_years(text, expected):
+    assert [(f.span, f.year) for f in extract_facts(Article("t", text))] == expected
+
+
+@pytest.mark.parametrize("text, expected", SUBJECT_CASES)
+def test_subject_rules(text, expected):
+    assert [(f.span, f.subject) for f in extract_facts(Article("t", text))] == expected
+
+
 def test_duplicated_sentence_counted_once():
     sentence = "成立离退休党支部和党小组47个，覆盖群众600余人。"
     assert len(extract_facts(Article("t", sentence + "\n" + sentence))) == 2

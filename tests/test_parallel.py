@@ -13,6 +13,7 @@ import pytest
 
 import wrmine
 from corpus.parallel import Done, RemoteError, Task, ordered_map
+from corpus.read import iter_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "corpus" / "samples"
@@ -96,6 +97,64 @@ def test_dask_cluster_gives_the_same_database(serial, tmp_path):
                                       scheduler=cluster.scheduler_address)
     assert got.summary() == result.summary()
     assert got_tables == tables
+
+
+def test_dask_shards_merge_into_the_same_database(serial, tmp_path):
+    distributed = pytest.importorskip("dask.distributed", reason="the dask extra is not installed")
+    pytest.importorskip("pyarrow", reason="pyarrow (the dask extra) is not installed")
+    inputs, result, tables = serial
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=":0") as cluster:
+        # Two files a shard: several shards, written in any order, merged in input order.
+        shards = wrmine.ingest_shards(inputs, str(tmp_path / "shards"), cluster.scheduler_address,
+                                      files_per_shard=2)
+    assert len(shards) == 6
+    path = str(tmp_path / "merged.db")
+    db = wrmine.open_db(path)
+    merged = wrmine.merge(db, reversed(shards))     # the order they are named in does not matter
+    again = wrmine.merge(db, [str(tmp_path / "shards")])
+    db.conn.close()
+    assert merged.summary() == result.summary()
+    assert dump(path) == tables
+    assert again.new == again.changed == 0 and again.unchanged == 11
+
+
+def test_rows_survive_a_shard_unchanged(tmp_path):
+    pytest.importorskip("pyarrow", reason="pyarrow (the dask extra) is not installed")
+    from corpus.shards import Entry, read_shards, write_shard
+
+    entries = []
+    for i, path in enumerate(sorted(SAMPLES.glob("seed-*.txt"))):
+        source = next(iter_sources(str(path)))
+        rows = wrmine._analyse_task(source, None)
+        entries.append(Entry(part=3, seq=i, kind="source", path=str(path), key=str(path),
+                             source_id=rows.id, digest="d", rows=rows))
+    entries.append(Entry(part=3, seq=len(entries), kind="file", path="/x", key="/x", stage="read",
+                         reason="empty file"))
+    shard = write_shard(str(tmp_path), 3, entries)
+    assert list(read_shards([shard])) == entries
+
+
+def test_grams_of_the_normalised_text_are_the_shingles():
+    from corpus.reposts import normalise, shingles
+    from corpus.rows import grams
+
+    for text in ("長沙市 天心區:“家”志愿服务队", "党建", "", "AI赋能，智慧养老。" * 3):
+        assert grams(normalise(text)) == shingles(text)
+
+
+def test_cli_merge_refuses_what_is_not_a_shard(tmp_path):
+    pytest.importorskip("pyarrow", reason="pyarrow (the dask extra) is not installed")
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    bogus = tmp_path / "part-000000.parquet"
+    bogus.write_text("不是分片", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["merge", str(tmp_path), "--db", str(tmp_path / "m.db")])
+    assert result.exit_code == 1 and "not a wrmine shard" in result.output
+    result = CliRunner().invoke(cli, ["merge", str(tmp_path / "none"), "--db", str(tmp_path / "m.db")])
+    assert result.exit_code == 2
 
 
 def test_second_run_skips_unchanged_with_workers(serial, tmp_path):
@@ -199,3 +258,5 @@ def test_cli_workers_and_engine_options(tmp_path):
     assert result.exit_code == 2 and "--scheduler" in result.output
     result = CliRunner().invoke(cli, ["ingest", *inputs, "--db", db, "--workers", "0"])
     assert result.exit_code == 2
+    result = CliRunner().invoke(cli, ["ingest", *inputs, "--shards", str(tmp_path / "s")])
+    assert result.exit_code == 2 and "--engine dask" in result.output

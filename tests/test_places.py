@@ -1,6 +1,7 @@
 """Region resolution and the gazetteer: gold floors, hard cases, properties of name matching."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -346,3 +347,38 @@ def test_training_labels_follow_the_gold_chain(monkeypatch):
     assert labelled[("湖南省", "长沙市", "天心区")] == 1 and labelled[("湖南省", "株洲市")] == 0
     # the children of units off the gold chain are not examples: decoding never reaches them
     assert ("湖南省", "株洲市", "荷塘区") not in labelled
+
+
+def test_lead_title_is_body_text_not_a_printed_title():
+    text = "长沙市天心区组建志愿服务队，天心区各街道积极参与。"
+    printed = Article("t", text, title="长沙市天心区组建志愿服务队", simplified=simplify(text), title_origin="text")
+    lead = dataclasses.replace(printed, title_origin="lead")
+    assert any(m.pos == -1 for m in find_mentions(printed))       # a headline weighs as a title
+    assert not any(m.pos == -1 for m in find_mentions(lead))      # the lead sentence is read once, in the body
+
+
+def test_self_references_count_the_level_the_text_speaks_from():
+    assert places.self_references("全县共建驿站二十个。我县还组织培训，该县老党员积极参与，全市推广。") == {"县": 3, "市": 1}
+    assert places.self_references("该街道组建服务队。") == {"街道": 1}
+
+
+def test_source_outlet_places_an_ambiguous_town():
+    text = "宋家镇组织老党员开展志愿服务。宋家镇各村积极参与，服务群众300余人次。"
+    alone = Article("t", text, simplified=simplify(text))
+    with_source = dataclasses.replace(alone, source="德州日报")
+    assert chain(region_candidates(alone).rule)[:3] == (None, None, None)   # 宋家镇 ×4: not placed
+    tree = region_candidates(with_source)
+    assert chain(tree.rule) == ("山东省", "德州市", "陵城区", "宋家镇")
+    assert ("山东省", "德州市") in tree.source_keys
+    assert tree.features(("山东省", "德州市"))["in_source"] == 1.0
+
+
+def test_source_outlet_names_the_place_the_text_speaks_from():
+    text = "全市老干部开展志愿服务，我市各社区积极参与，服务群众300余人次。"
+    alone = Article("t", text, simplified=simplify(text))
+    assert chain(region_candidates(alone).rule) == (None, None, None, None)   # the text names no place
+    tree = region_candidates(dataclasses.replace(alone, source="雅安日报"))
+    assert chain(tree.rule)[:2] == ("四川省", "雅安市")
+    # without 全市/我市 the outlet alone does not say where the article is
+    other = Article("t", "老干部开展志愿服务。", simplified=simplify("老干部开展志愿服务。"), source="雅安日报")
+    assert not places.source_mentions(find_names("雅安日报"), places.self_references(other.plain))

@@ -163,6 +163,10 @@ PRACTICE_CASES = [
     (LEAD + "\n工作做法\n“一核三联”工作思路：“一核”即党建引领，" + BODY, ["“一核三联”工作思路"]),
     # a lone scene line between body paragraphs is a photo caption, not a news sub-heading
     (LEAD + "\n工作人员建立调查笔录\n" + BODY, []),
+    # items of a section on the situation describe it; the items of the practices section count
+    (LEAD + "\n一、基本情况\n1.人口分布较广。" + BODY + "\n2.老龄化程度较高。" + BODY
+     + "\n二、主要做法\n1.完善学习制度。" + BODY + "\n2.丰富活动内容。" + BODY,
+     ["完善学习制度", "丰富活动内容"]),
 ]
 # fmt: on
 
@@ -241,7 +245,7 @@ def test_error_categories_name_each_cause():
         ("开展志愿服务", "line", "loose"),           # kept, matches nothing
         ("主要做法", "cn_comma", "group"),          # kept, groups deeper items
     ])
-    without = _example("b", [], [("综合服务区包括", "opener", "practice")])
+    without = _example("b", [], [("活动中心设有", "opener", "practice")])
     probs = [[0.9, 0.2, 0.9, 0.8, 0.7], [0.8]]
     assert error_categories([with_practices, without], probs) == {
         "a": {"extra_group": 1, "extra_line": 1, "extra_marked": 2, "missed_no_candidate": 1,

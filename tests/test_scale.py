@@ -356,7 +356,7 @@ def _plan_steps(db, plan) -> list[str]:
 
 
 @pytest.mark.parametrize("filters, driver, index", [
-    ({"metric": "teams", "year": 2023}, "metric", "idx_facts_metric_year"),
+    ({"metric": "teams", "year": 2023}, "metric", "idx_facts_metric_year_order"),
     ({"year": 2023, "theme": "志愿服务"}, "year", "idx_facts_year"),
     ({"region": "某镇", "theme": "志愿服务"}, "region", "idx_articles_town"),
     ({"theme": "为老服务"}, "theme", "idx_article_themes_theme"),
@@ -378,6 +378,7 @@ def test_a_small_driver_lists_through_its_index(fresh_db, filters, driver, index
     ({"theme": "志愿服务", "region": "湖南"}, "idx_facts_article_id_start"),
     ({"metric": "teams", "subject": "志愿"}, "idx_facts_metric_order"),
     ({"year": 2023, "source": "日报"}, "idx_facts_year_order"),
+    ({"year": 2023, "metric": "teams", "region": "湖南"}, "idx_facts_metric_year_order (metric=? AND year=?)"),
 ])
 def test_a_walk_reads_facts_in_listing_order_and_never_sorts(fresh_db, monkeypatch, filters, index):
     """No small driver: the facts are read in the order they are listed (a top 20 stops
@@ -387,7 +388,22 @@ def test_a_walk_reads_facts_in_listing_order_and_never_sorts(fresh_db, monkeypat
     plan = store._fact_plan(db, filters)
     steps = _plan_steps(db, plan)
     assert plan.driver is None and index in steps[0], steps
-    assert not any("TEMP B-TREE" in s for s in steps), steps
+    # No sort of everything that matches, and no Bloom filter of every article either.
+    assert not any("TEMP B-TREE" in s or "BLOOM" in s for s in steps), steps
+
+
+@pytest.mark.parametrize("group_by", [None, "metric", "region"])
+def test_an_estimate_reads_only_the_newest_facts(fresh_db, group_by):
+    """The sample is a range of fact ids, whatever the filters or the grouping."""
+    db = _varied_db(fresh_db)
+    db.execute("ANALYZE")
+    low, high, _ = store._sample_span(db)
+    from_where, params = store._sample_where(db, {"source": "日报", "theme": "志愿服务"}, high - 5, high)
+    select = f"SELECT {store.GROUPS[group_by]}, COUNT(*)" if group_by else "SELECT COUNT(*)"
+    sql = _expand(db, f"{select} {from_where}{' GROUP BY 1' if group_by else ''}", params)
+    steps = [row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()]
+    assert steps[0].startswith("SEARCH f USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"), steps
+    assert not any("BLOOM" in s for s in steps), steps
 
 
 def test_subject_index_upgrades_an_older_database_and_follows_every_write(tmp_path):
@@ -404,6 +420,12 @@ def test_subject_index_upgrades_an_older_database_and_follows_every_write(tmp_pa
     db = store.open_db(path)
     with_subject = db.execute("SELECT COUNT(*) FROM facts WHERE subject IS NOT NULL").fetchone()[0]
     assert db.execute("SELECT COUNT(*) FROM fact_subjects_fts_docsize").fetchone()[0] == with_subject > 0
+    # m008 kept the roll-up's rows (clustered now), m009 the listing by metric and year.
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+    assert {"idx_fact_rollup_slice", "idx_facts_metric_year_order"} <= names and "idx_facts_metric_year" not in names
+    assert "WITHOUT ROWID" in db.execute("SELECT sql FROM sqlite_master WHERE name = 'fact_rollup'").fetchone()[0]
+    for group_by, filters in (("region", {}), ("year", {"region": "湖南"}), ("metric", {"year": 2023})):
+        assert store._group_from_rollup(db, group_by, filters) == store._group_from_facts(db, group_by, filters)
     for word in ("志愿", "银龄", "队", "AI助老"):
         plan = store._fact_plan(db, {"subject": word})
         assert plan.driver == "subject"

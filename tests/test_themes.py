@@ -349,3 +349,26 @@ def test_train_themes_reads_several_annotation_files_each_against_its_texts(tmp_
                      annotation_texts=[THEME_FIXTURES, tmp_path / "a-missing-dir"])
     with pytest.raises(ValueError, match="texts folder"):
         train_themes(THEME_FIXTURES, labels, annotations=[first, second], annotation_texts=[other])
+
+
+def test_rule_scores_as_features_and_in_the_model_json():
+    feats = featurize("组建志愿服务队，开展助老志愿活动。", 2, rules=True)
+    assert feats.count("@志愿服务") >= 2 and "@政治引领" not in feats
+    assert not any(f.startswith("@") for f in featurize("组建志愿服务队，开展助老志愿活动。", 2))
+    model = load_model()
+    flagged = ThemeModel.from_json({**model.to_json(), "rule_features": True})
+    assert flagged.rule_features and flagged.to_json()["rule_features"] is True
+    assert "rule_features" not in model.to_json() or model.rule_features
+
+
+def test_cv_settings_name_known_constants():
+    from classify import cv, train
+
+    before = train.HUMAN_WEIGHT
+    try:
+        cv.apply_setting("train.HUMAN_WEIGHT=2")
+        assert train.HUMAN_WEIGHT == 2.0
+    finally:
+        train.HUMAN_WEIGHT = before
+    with pytest.raises(SystemExit, match="unknown setting"):
+        cv.apply_setting("train.NO_SUCH=1")
