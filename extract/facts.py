@@ -13,6 +13,7 @@ unit (``data/units.tsv``); the year from the sentence or its reporting period.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -213,6 +214,7 @@ def find_figures(plain: str, sentences: tuple[Sentence, ...] | None = None) -> l
     figures: list[Figure] = []
     prev_end = 0
     population_at = -1
+    marks: dict[int, tuple[tuple[int, int, int], ...]] = {}   # sentence → its years
     for n, q in enumerate(quantities):
         i = sentence_at(sentences, q.start)
         s = sentences[i]
@@ -231,7 +233,8 @@ def find_figures(plain: str, sentences: tuple[Sentence, ...] | None = None) -> l
             base = (last.rule_subject or fallback_subject(last.rule_metric, last.unit)).removesuffix("占比")
             share = base + "占比" if len(RE_CJK.findall(base)) >= 2 else None
             subject = subject or share
-        if subject is None and last and last.q.start >= s.start and RE_STACKED_GAP.fullmatch(plain, last.q.end, q.start):
+        if subject is None and last and last.q.start >= s.start \
+                and RE_STACKED_GAP.fullmatch(plain, last.q.end, q.start):
             subject = last.rule_subject   # 社员85户260人, 奖励500元(4名): the same group
         unit = q.unit or _implied_unit(plain[s.start:q.start])
         notes: list[str] = []
@@ -244,9 +247,11 @@ def find_figures(plain: str, sentences: tuple[Sentence, ...] | None = None) -> l
             metric = "other"     # 住户有1235户，其中散户112户、安置户193户: the list goes on
             population_at = q.start
             notes.append("population")
+        if i not in marks:
+            marks[i] = year_marks(plain, s)
         figures.append(Figure(
-            q=q, sentence=s, unit=unit, year=figure_year(plain, s, q, years[i]), rule_subject=subject,
-            rule_metric=metric,
+            q=q, sentence=s, unit=unit, year=figure_year(plain, s, q, years[i], marks[i]),
+            rule_subject=subject, rule_metric=metric,
             candidates=subject_candidates(plain, q, left_bound, right_bound, subject, share),
             before=plain[left_bound:q.start], after=plain[q.end:right_bound], notes=tuple(notes),
         ))
@@ -411,11 +416,13 @@ def sentence_years(plain: str, sentences: tuple[Sentence, ...]) -> list[int | No
     return out
 
 
-def figure_year(plain: str, s: Sentence, q: Quantity, sentence_year: int | None) -> int | None:
+def figure_year(plain: str, s: Sentence, q: Quantity, sentence_year: int | None,
+                marks: tuple[tuple[int, int, int], ...] | None = None) -> int | None:
     """The year of one figure: the last year its sentence states before it (``2015年成立，
     2018年组建3支服务队`` → 2018; a range ``2016年至2021年共筹集经费80万元`` → 2021). A sentence
     whose years all come after the figure (``筹资3万元，计划2026年修好水渠``) dates something else:
-    None. Otherwise the sentence's year (carried from a reporting period).
+    None. Otherwise the sentence's year (carried from a reporting period). ``marks``:
+    ``year_marks(plain, s)``, made once per sentence (a page-long sentence has many figures).
 
     >>> t = "2015年成立，2018年组建3支服务队，2020年建成5个站点。"
     >>> s = split_sentences(t)[0]
@@ -425,15 +432,27 @@ def figure_year(plain: str, s: Sentence, q: Quantity, sentence_year: int | None)
     >>> figure_year(t, split_sentences(t)[0], find_quantities(t)[0], 2030) is None
     True
     """
-    years = [m for m in RE_YEAR.finditer(plain, s.start, s.end)]
-    if not years:
+    marks = year_marks(plain, s) if marks is None else marks
+    if not marks:
         return sentence_year
-    before = [m for m in years if m.end() <= q.start]
+    k = bisect_right(marks, (q.start, len(plain), 0))   # the marks that end before the figure
+    if not k:
+        return None
     # 2017年，…(2018年更名为联社)…: a year in brackets is an aside when the sentence states
     # another (十年后(2035年左右) is the only one, and it is the figure's)
-    main = [m for m in before if not _in_aside(plain, s.start, m.start(), q.start)]
-    before = main or before
-    return int(before[-1].group(1)) if before else None
+    for end, start, year in reversed(marks[max(0, k - MAX_ASIDES):k]):
+        if not _in_aside(plain, max(s.start, start - MAX_CLAUSE_CHARS), start, min(q.start, end + MAX_CLAUSE_CHARS)):
+            return year
+    return marks[k - 1][2]
+
+
+# How many years before a figure are looked at for one outside brackets.
+MAX_ASIDES = 3
+
+
+def year_marks(plain: str, s: Sentence) -> tuple[tuple[int, int, int], ...]:
+    """``(end, start, year)`` of every year the sentence states, in order."""
+    return tuple((m.end(), m.start(), int(m.group(1))) for m in RE_YEAR.finditer(plain, s.start, s.end))
 
 
 def _in_aside(plain: str, sent_start: int, pos: int, until: int) -> bool:
@@ -665,8 +684,11 @@ def _left_phrase(tokens: list[tuple[str, str]]) -> str | None:
     tokens = _before_predicate(tokens)
     tokens = _before_distributive(tokens)
     while tokens and (tokens[-1][0] in EDGE_WORDS or tokens[-1][1].startswith(("d", "p", "r", "u", "c", "t"))
-                      or tokens[-1][1] == "a" and any(_is_noun(*t) for t in tokens[:-1])):
-        tokens = tokens[:-1]   # 服务满意度高(达95%): an adjective after the noun is its predicate
+                      or tokens[-1][1] == "a" and any(_is_noun(*t) for t in tokens[:-1])
+                      and tokens[-2][0] + tokens[-1][0] not in word_tags()):
+        # 服务满意度高(达95%): an adjective after the noun is its predicate (but 时长 is a
+        # word the segmenter split: 时|长)
+        tokens = tokens[:-1]
     if len(tokens) > 1 and tokens[-1][0] in COUNT_WORDS and any(_is_noun(*t) for t in tokens[:-1]) \
             and tokens[-2][1] != "b":
         tokens = tokens[:-1]   # 签约医生人数从…: the counted noun, not "number of"

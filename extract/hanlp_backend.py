@@ -1,6 +1,6 @@
 """Optional HanLP backend: place names from a HanLP NER model already on disk, never downloaded.
 
-The default path needs only ``hanlp-trie`` (gazetteer matching). ``--backend hanlp`` adds the
+The default path needs no HanLP at all (our own gazetteer matching). ``--backend hanlp`` adds the
 places a local HanLP model recognises as an extra signal for ``resolve_region``. HanLP's
 ``hanlp.load`` downloads pretrained models at run time, which cannot work offline, so this
 module checks everything it can *before* importing ``hanlp`` and fails within a second with a

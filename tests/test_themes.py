@@ -372,3 +372,20 @@ def test_cv_settings_name_known_constants():
         train.HUMAN_WEIGHT = before
     with pytest.raises(SystemExit, match="unknown setting"):
         cv.apply_setting("train.NO_SUCH=1")
+
+
+def test_pick_body_counts_by_thresholds_and_picks_by_score():
+    import dataclasses
+
+    import numpy as np
+
+    from classify.themes import pick_body
+
+    model = dataclasses.replace(load_model(), thresholds=np.array([0.0, 2.0] + [5.0] * 8))
+    # One theme clears its cut-off (政治引领 at 0.5 ≥ 0.0), but 组织建设 scores higher (1.5,
+    # under its 2.0): one theme, the better-scored one.
+    scores = np.array([0.5, 1.5] + [-3.0] * 8)
+    assert pick_body(model, scores) == ("组织建设",)
+    # None clears: still the best one; two clear: the two best scores, best first.
+    assert pick_body(model, np.array([-1.0, 1.0] + [-3.0] * 8)) == ("组织建设",)
+    assert pick_body(model, np.array([0.5, 2.5, 4.0] + [-3.0] * 7)) == ("阵地建设", "组织建设")
