@@ -14,6 +14,7 @@ file: a missing database, or a SQLite file that is not wrmine's, is refused with
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import importlib
 import io
@@ -226,6 +227,23 @@ def progress_bar(files):
         yield from bar
 
 
+@contextlib.contextmanager
+def batch_errors(db_path: str, what: str):
+    """The operator's contract for a writing batch (ingest, merge): a usage error exits 2; a
+    stop under --strict, a failed store or database exits 1, saying what was kept."""
+    try:
+        yield
+    except wrmine.UsageError as exc:
+        raise Usage(str(exc)) from None
+    except wrmine.StopBatch as exc:
+        raise Failed(f"stopped (--strict): {exc}") from None
+    except store.StoreError as exc:
+        raise Failed(str(exc)) from None
+    except store.sqlite3.OperationalError as exc:
+        raise Failed(f"{db_path}: {exc}; the {what} stopped, the database holds every article stored "
+                     "before this point") from None
+
+
 def report_ingest(result: wrmine.IngestResult, elapsed: float, db_path: str) -> None:
     """Per-input problems on stderr, the summary line on stdout, and the exit code."""
     for key, _, reason in result.failed + result.skipped:
@@ -277,19 +295,10 @@ def ingest(paths, db_path, urls_paths, backend_name, strict, force, workers, eng
     missing = [p for p in paths if not os.path.exists(p)]
     db = open_for_writing(db_path)
     start = time.perf_counter()
-    try:
+    with batch_errors(db_path, "batch"):
         result = wrmine.ingest(db, paths, urls, backend=backend, strict=strict, force=force,
                                progress=progress_bar if sys.stderr.isatty() else None,
                                workers=workers, engine=engine, scheduler=scheduler)
-    except wrmine.UsageError as exc:
-        raise Usage(str(exc)) from None
-    except wrmine.StopBatch as exc:
-        raise Failed(f"stopped (--strict): {exc}") from None
-    except store.StoreError as exc:
-        raise Failed(str(exc)) from None
-    except store.sqlite3.OperationalError as exc:
-        raise Failed(f"{db_path}: {exc}; the batch stopped, the database holds every article stored "
-                     "before this point") from None
     report_ingest(result, time.perf_counter() - start, db_path)
     if missing:
         raise Failed(f"no such file or directory: {', '.join(missing)}")
@@ -309,17 +318,11 @@ def merge(shards, db_path, strict, force):
     start = time.perf_counter()
     from corpus.shards import ShardError
 
-    try:
-        result = wrmine.merge(db, shards, strict=strict, force=force)
-    except ShardError as exc:
-        raise Failed(str(exc)) from None
-    except wrmine.StopBatch as exc:
-        raise Failed(f"stopped (--strict): {exc}") from None
-    except store.StoreError as exc:
-        raise Failed(str(exc)) from None
-    except store.sqlite3.OperationalError as exc:
-        raise Failed(f"{db_path}: {exc}; the merge stopped, the database holds every article stored "
-                     "before this point") from None
+    with batch_errors(db_path, "merge"):
+        try:
+            result = wrmine.merge(db, shards, strict=strict, force=force)
+        except ShardError as exc:
+            raise Failed(str(exc)) from None
     report_ingest(result, time.perf_counter() - start, db_path)
 
 

@@ -73,6 +73,16 @@ def _file_digest(path: str, size: int, mtime_ns: int) -> bytes:
         return hashlib.file_digest(fh, "sha256").digest()
 
 
+def _entry_path(name: str, sources: Iterable[Path], versions: Iterable[str], suffix: str) -> Path | None:
+    """Where the entry for these sources lives; None when the cache is off or a source is
+    unreadable (then the structure is built, not cached)."""
+    directory = cache_dir()
+    try:
+        return None if directory is None else directory / f"{name}-{cache_key(name, sources, versions)}{suffix}"
+    except OSError:
+        return None
+
+
 def cached(name: str, sources: Iterable[Path], build: Callable[[], T], *,
            versions: Iterable[str] = (), pickler: Callable[[io.BytesIO], pickle.Pickler] | None = None) -> T:
     """``build()``, or its pickled result from an earlier run with the same sources.
@@ -80,11 +90,7 @@ def cached(name: str, sources: Iterable[Path], build: Callable[[], T], *,
     ``pickler`` makes a custom ``pickle.Pickler`` for the file (a ``dispatch_table`` that
     writes frozen dataclasses as constructor calls, which load several times faster).
     """
-    directory = cache_dir()
-    try:
-        path = None if directory is None else directory / f"{name}-{cache_key(name, sources, versions)}.pickle"
-    except OSError:
-        path = None
+    path = _entry_path(name, sources, versions, ".pickle")
     if path is None:
         value = build()
         _settle()
@@ -227,11 +233,7 @@ def cached_table(name: str, sources: Iterable[Path], build: Callable[[], dict[st
     marshal, unlike pickle, runs no code; the file is still only read when it is our own
     (a crafted marshal stream can crash the interpreter).
     """
-    directory = cache_dir()
-    try:
-        path = None if directory is None else directory / f"{name}-{cache_key(name, sources, versions)}.table"
-    except OSError:
-        path = None
+    path = _entry_path(name, sources, versions, ".table")
     if path is None:
         return ShardedTable.from_dict(build())
     table = _map_table(path, path.stem)
