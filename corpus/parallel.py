@@ -50,6 +50,10 @@ class RemoteError(Exception):
         super().__init__(message)
         self.type_name = type_name
 
+    def __reduce__(self):
+        # It travels back from the worker itself: rebuilt from both fields, not from ``args``.
+        return type(self), (self.type_name, str(self))
+
 
 def default_workers() -> int:
     """The cores this process may use (the CPU affinity mask, not the machine's core count)."""
