@@ -163,14 +163,14 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"score closed test sets {', '.join(CLOSED_SETS)} (all when none is named; "
                          "once, at the end of a piece of work)")
     args = ap.parse_args(argv)
-    if not SCORER.exists():
-        print(f"needs the shared corpus and scorer at {SHARED} (set WRMINE_SHARED)", file=sys.stderr)
-        return 2
     names = args.sets or [n for n in gold_sets() if n not in CLOSED_SETS]
     opened = () if args.open_closed_test is None else (args.open_closed_test or CLOSED_SETS)
     shut = [n for n in names if n in CLOSED_SETS and n not in opened]
     if shut:
         print(f"{shut[0]} is a closed test set: score it only with --open-closed-test", file=sys.stderr)
+        return 2
+    if not SCORER.exists():
+        print(f"needs the shared corpus and scorer at {SHARED} (set WRMINE_SHARED)", file=sys.stderr)
         return 2
     names += [n for n in opened if n not in names]
     results = run(names, args.diff)
