@@ -119,11 +119,22 @@ RE_SIGNOFF = re.compile(
 # --------------------------------------------------------------------------------------
 # Lines that start the page footer: everything from here on is dropped.
 
-STOP_LINE_RES: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.I) for p in (
+# Heads of a box of links to other articles (相关推荐, 延伸阅读). They end the body when links
+# follow; a page that prints one above its own text (a scraped sidebar box) goes on with long
+# paragraphs, and then the head is dropped and the body goes on (``corpus.clean``).
+RELATED_HEAD_RES: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.I) for p in (
+    r"^(?:相关(?:推荐|阅读|文章|新闻|链接|资讯|报道)|延伸阅读|推荐阅读|热门(?:推荐|文章|阅读)|猜你喜欢|精彩推荐|更多(?:阅读|精彩))",
+))
+# What follows a link-box head is prose, not links, when this many of the next few text lines
+# are paragraphs: this long at least, with sentence punctuation (link titles have none).
+RELATED_LOOKAHEAD_LINES = 6
+RELATED_PROSE_MIN_LINES = 2
+RELATED_PROSE_MIN_CHARS = 50
+
+STOP_LINE_RES: tuple[re.Pattern[str], ...] = RELATED_HEAD_RES + tuple(re.compile(p, re.I) for p in (
     r"^(?:免责声明|声明\s*[:：]|特别声明|版权声明)",
     r"^本文(?:来自|来源|系|为|转载|仅代表|内容)",
     r"^(?:原文链接|原文地址|文章链接)\s*[:：]",
-    r"^(?:相关(?:推荐|阅读|文章|新闻|链接|资讯|报道)|延伸阅读|推荐阅读|热门(?:推荐|文章|阅读)|猜你喜欢|精彩推荐|更多(?:阅读|精彩))",
     r"^(?:上一篇|下一篇|上一条|下一条|上篇|下篇)|上一篇.{0,60}下一篇",
     r"^(?:发表(?:回复|评论)|登录后才能评论|网友评论|我要评论|评论区)",
     r"我们致力于保护作者版权|如有侵权|侵权请联系|转载请注明|不代表本(?:站|网)(?:观点|立场)",
@@ -141,7 +152,7 @@ RE_FULL_DATE = re.compile(
     r"(?<!\d)((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*日?"
 )
 META_LABELS = (
-    "来源", "文章来源", "信息来源", "稿源", "来自", "出处", "发布时间", "发布日期", "发表时间", "发表日期",
+    "来源", "文章来源", "本文来源", "信息来源", "稿源", "来自", "出处", "发布时间", "发布日期", "发表时间", "发表日期",
     "时间", "日期", "更新时间", "作者", "编辑", "责任编辑", "发布者", "发布人", "发布", "点击", "点击数",
     "浏览", "浏览量", "浏览次数", "阅读", "人气", "版次", "字号", "审核人", "访问量",
 )

@@ -15,21 +15,25 @@ How scraped text is read (markers live in ``corpus.boilerplate``):
 2. Each line gets a kind: ``meta`` (date/source header), ``stop`` (footer starts: disclaimers,
    related lists, sign-offs), ``drop`` (chrome anywhere: breadcrumbs, image names, contacts,
    SEO lists) or ``text``.
-3. The body starts at the first paragraph-like ``text`` line (sentence punctuation or long);
-   the lines before it are the header (title, date, source). It ends before the first ``stop``
-   line; organisation and name sign-offs under the last paragraph are dropped, and so are
-   exact repeats of earlier lines (scrapers duplicate whole bodies).
+3. The body starts at the first paragraph-like ``text`` line (sentence punctuation or long),
+   or at the numbered headings (一、基本情况) right above it; the lines before it are the header
+   (title, date, source). It ends before the first ``stop`` line, except a link-box head
+   (相关推荐) with paragraphs under it, which is dropped; organisation and name sign-offs under
+   the last paragraph are dropped, and so are exact repeats of earlier lines (scrapers
+   duplicate whole bodies).
 Every decision depends on the line alone or on the body start, so cleaning is idempotent.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from itertools import islice
 
 from corpus import boilerplate as bp
 from corpus import meta
 from corpus.article import Article, RawMap, content_hash
 from corpus.errors import BadInput, NotAnArticle
+from corpus.markers import find_marker
 from corpus.script import simplify
 
 # Longer than any article by far: a concatenated dump or garbage, declined with a reason.
@@ -217,6 +221,16 @@ def _title_before_spam(line: Line) -> Line | None:
     return replace(line, text=head, plain=simplify(head), kind="text")
 
 
+def _heads_prose(lines: list[Line], line: Line) -> bool:
+    """A link-box head (相关推荐) with paragraphs under it, not a list of links: a sidebar box
+    scraped into the text above the article, which goes on below it."""
+    if not any(rx.search(line.plain) for rx in bp.RELATED_HEAD_RES):
+        return False
+    below = islice((ln for ln in lines[line.index + 1:] if ln.kind == "text"), bp.RELATED_LOOKAHEAD_LINES)
+    prose = [ln for ln in below if len(ln.text) >= bp.RELATED_PROSE_MIN_CHARS and bp.RE_SENTENCE_END.search(ln.plain)]
+    return len(prose) >= bp.RELATED_PROSE_MIN_LINES
+
+
 def layout(raw: str) -> Layout:
     """Split scraped text into header, body and footer lines.
 
@@ -229,12 +243,18 @@ def layout(raw: str) -> Layout:
         # No paragraph at all: keep the text lines after the header's date/source lines.
         last_meta = max((i for i, ln in enumerate(lines) if ln.kind == "meta"), default=-1)
         start = last_meta + 1
+    # Numbered headings right above the first paragraph (一、基本情况) open the body: an item
+    # marker heads a section, never the page's headline.
+    while start > 0 and lines[start - 1].kind == "text" and find_marker(lines[start - 1].plain):
+        start -= 1
     header = lines[:start]
     title = _pick_title(header)
     body: list[Line] = []
     seen: set[str] = {title.text} if title else set()
     end = len(lines)
     for ln in lines[start:]:
+        if ln.kind == "stop" and _heads_prose(lines, ln):
+            continue
         if ln.kind in ("stop", "signoff"):
             end = ln.index
             break
@@ -393,7 +413,10 @@ def text_layout(lay: Layout, text: str, url: str | None = None) -> meta.MetaLayo
         headline = meta.join_subtitle(_broken_title(lay, text), _next_text(lay, lay.title))
     # The first body line as scraped, from the start of its raw line: cleaning deletes a leading
     # byline (广州日报讯 (记者…)) that names the source and the author.
-    first_raw = _raw_line(text, lay.body[0]) if lay.body else ""
+    # The lead is the first paragraph: numbered section headings that open the body (一、基本情况)
+    # are no lead sentence to stand in for the headline.
+    lead = lay.body[next((i for i, ln in enumerate(lay.body) if _is_paragraph(ln) or not find_marker(ln.plain)), 0):]
+    first_raw = _raw_line(text, lead[0]) if lead else ""
     # Image captions may stand above the dateline (紅網時刻某市3月2日訊 under two captions).
     dateline = next((raw for raw in map(lambda ln: _raw_line(text, ln), lay.body[:DATELINE_MAX_LINE])
                      if meta.RE_PAPER_DATELINE.match(raw)), first_raw)
@@ -407,7 +430,7 @@ def text_layout(lay: Layout, text: str, url: str | None = None) -> meta.MetaLayo
     upper_end = min(TOP_LINES, len(lay.lines) - len(lay.footer), first_paragraph)
     top = lay.lines[:max(TOP_LINES, len(lay.header) + TOP_BODY_LINES)][:TOP_MAX_LINES]
     return meta.MetaLayout(
-        header=tuple(ln.text for ln in lay.header), lead=tuple(ln.text for ln in lay.body[:2]),
+        header=tuple(ln.text for ln in lay.header), lead=tuple(ln.text for ln in lead[:2]),
         closing=tuple(closing), footer=tuple(ln.text for ln in lay.footer), url=url,
         headline=headline, dateline=dateline, top=tuple(ln.text for ln in top), top_kinds=tuple(ln.kind for ln in top),
         top_header=min(len(lay.header), len(top)),

@@ -34,6 +34,49 @@ def assert_raw_map_exact(raw: str, text: str, raw_map) -> None:
             assert c == "\n", f"inserted character {c!r} at {i} is not a separator"
 
 
+# --- body limits: link-box heads, numbered headings, header notices ----------------------
+# Invented text throughout.
+
+SIDEBAR_ARTICLE = (
+    "示例范文网收录各类文章,内容丰富,是写作的好帮手。\n"
+    "相关推荐\n"
+    "幸福小区的三件实事\n"
+    "示例街道有旧楼院二十个,近年来街道请每个楼院推选楼长,楼长带着邻居商量楼院里的事,楼院环境明显变好。\n"
+    "“搭平台”,聚人心\n"
+    "街道在每个小区设立议事点,每月召开一次居民议事会,今年以来已经解决停车、绿化、加装电梯等问题三十多件。\n"
+)
+
+
+def test_link_box_head_above_the_article_does_not_end_the_body():
+    body = clean_text(SIDEBAR_ARTICLE)
+    assert "相关推荐" not in body
+    assert "“搭平台”,聚人心" in body
+    assert body.endswith("等问题三十多件。")
+
+
+def test_link_box_head_over_a_list_of_links_ends_the_body():
+    raw = ("示例县请退休老同志去看新修的乡村道路,老同志们都说家乡变样了。\n"
+           "相关推荐\n某县老年书画展开幕\n某社区门球赛落幕\n2024-05-06\n某镇敬老院迎新春\n")
+    assert clean_text(raw) == "示例县请退休老同志去看新修的乡村道路,老同志们都说家乡变样了。"
+
+
+@pytest.mark.parametrize("heading", ["一、基本情况", "（一）健全工作机制", "1.建立服务台账"])
+def test_numbered_heading_above_the_first_paragraph_is_body_not_headline(heading):
+    raw = f"{heading}\n示例县共有离退休干部三百余人,其中党员二百人,分布在十二个党支部。\n"
+    article = article_from_text("t", raw)
+    assert article.text.splitlines()[0] == heading
+    assert article.title != heading
+
+
+def test_article_source_notice_in_the_header_closes_the_headline_block():
+    raw = ("银龄志愿者走上街头 示例社区老人争当文明劝导员\n"
+           "本文来源: 某某网\n"
+           "志愿者们正在路口劝导行人\n"
+           "示例社区组建银龄志愿服务队,三十二名老人每天在路口劝导行人文明出行。\n")
+    article = article_from_text("t", raw)
+    assert article.title == "银龄志愿者走上街头 示例社区老人争当文明劝导员"
+
+
 # --- the seeds: golden bodies ---------------------------------------------------------
 
 @needs_shared
@@ -190,6 +233,7 @@ FRAGMENTS = st.sampled_from([
     "标题", "近年来,示例县抓党建。", "創(chuàng)新", "變?yōu)椤盎訉W(xué)", "(京)", "1.png", "编辑 张三",
     "来源:某网", "2024-07-12", "首页 > 正文", "县| 市| 区| 镇| 乡|", "京ICP备1号", "本报讯(记者 张三)",
     "\n", "\n\n", " ", "\u00a0", "\u3000", "\r", "?", "(", ")", "。", "免责声明:", "上一篇", "\ufffd",
+    "相关推荐", "一、基本情况", "本文来源:某网",
 ])
 TEXTS = st.one_of(st.text(max_size=300), st.lists(st.one_of(FRAGMENTS, st.text(max_size=8)), max_size=40).map("".join))
 
