@@ -593,74 +593,149 @@ def noun_units() -> tuple[str, ...]:
     return tuple(u.surface for u in units().values() if u.surface != u.unit and u.kind == "count")
 
 
-def _right_subject(plain: str, q: Quantity, sent_end: int,
-                   left_empty: Callable[[], bool] = lambda: False) -> str | None:
-    fragment = _clause(plain, q.end, sent_end, +1)
-    if not fragment or q.kind == "ratio" and not fragment.startswith("的"):
-        return None
-    quoted = RE_QUOTED_NAME.match(fragment)
-    tokens = _tagged(fragment)
+# A segmented word and its part-of-speech tag, as ``_tagged`` returns them.
+Token = tuple[str, str]
+
+
+def _first_run(tokens: list[Token], at: int) -> list[Token] | None:
+    """The first noun run of ``tokens`` when it starts at index ``at``, else None: a phrase
+    that opens right where a rule expects its noun (``三位退休农技专家`` → 农技专家)."""
+    runs = _runs(tokens)
+    return runs[0][1] if runs and runs[0][0] == at else None
+
+
+def _skip_quotes(tokens: list[Token]) -> int:
+    """Index of the first token that is not a quotation mark: the words after a figure may
+    open a quoted name (30场“手把手”活动)."""
     lead = 0
     while lead < len(tokens) and tokens[lead][1] == "quote":
         lead += 1
-    if lead >= len(tokens):
+    return lead
+
+
+def _quoted_name(fragment: str, tokens: list[Token], lead: int) -> str | None:
+    """``“手把手教居民用手机”活动`` → the whole name: a quoted name with a verb inside (or one
+    that does not open with a noun) is named whole, with the noun run right after it."""
+    quoted = RE_QUOTED_NAME.match(fragment)
+    if not quoted or _is_noun(*tokens[lead]) and not any(_is_break(*t) for t in _tagged(quoted.group(1))):
         return None
-    if quoted and (not _is_noun(*tokens[lead]) or any(_is_break(*t) for t in _tagged(quoted.group(1)))):
-        # “手把手教居民用手机”活动: a quoted name with a verb inside is named whole
-        rest = _runs(_tagged(fragment[quoted.end():]))
-        tail = _join(rest[0][1]) if rest and rest[0][0] == 0 else ""
-        return quoted.group(1) + tail
-    if tokens[lead][0] in population_words()["state"] and lead + 1 < len(tokens) and _is_noun(*tokens[lead + 1]):
-        runs = _runs(tokens[lead + 1:])   # 三位退休农技专家: a state verb modifies the noun
-        if runs and runs[0][0] == 0:
-            return tokens[lead][0] + _join(runs[0][1])
-    if not _is_noun(*tokens[lead]) and tokens[lead][0] != "的" \
-            and not tokens[lead][1].startswith("a"):
-        words = [w for w, _ in tokens]
-        if "的" in words:      # 1名熟悉党建业务的联络员: a relative clause before the noun
-            runs = _runs(tokens[words.index("的") + 1:])
-            if runs and runs[0][0] == 0:
-                return _join(runs[0][1])
-        if not left_empty():
-            return None
-        while lead < len(tokens) and tokens[lead][0] in EDGE_WORDS:
-            lead += 1
-        tokens = tokens[lead:]
-        runs = _runs(tokens)     # 3个党建网格12个治理片区: nothing before, so the modifier verb is part
-        return _join(tokens[:runs[0][0] + len(runs[0][1])]) if runs else None
+    rest = _runs(_tagged(fragment[quoted.end():]))
+    tail = _join(rest[0][1]) if rest and rest[0][0] == 0 else ""
+    return quoted.group(1) + tail
+
+
+def _state_verb_phrase(tokens: list[Token], lead: int) -> str | None:
+    """``三位退休农技专家`` → 退休农技专家: a state verb (``population_words.tsv``, role
+    ``state``) before a noun modifies it, so it stays in the subject."""
+    if tokens[lead][0] not in population_words()["state"] or lead + 1 >= len(tokens) \
+            or not _is_noun(*tokens[lead + 1]):
+        return None
+    run = _first_run(tokens[lead + 1:], 0)
+    return tokens[lead][0] + _join(run) if run else None
+
+
+def _opens_with_verb(token: Token) -> bool:
+    """The words after the figure open with neither a noun, 的 nor an adjective
+    (``12个治理片区``: 治理 is tagged as a verb)."""
+    return not _is_noun(*token) and token[0] != "的" and not token[1].startswith("a")
+
+
+def _verb_opening_subject(tokens: list[Token], lead: int, left_empty: Callable[[], bool]) -> str | None:
+    """The subject when a verb follows the figure: the noun after a relative clause
+    (``1名熟悉党建业务的联络员`` → 联络员), else — only when nothing before the figure names
+    it — the words up to the first noun run, verb included (``12个治理片区`` → 治理片区)."""
     words = [w for w, _ in tokens]
     if "的" in words:
-        k = words.index("的")
-        before, after = tokens[:k], tokens[k + 1:]
-        head = [t for t in before if t[1] != "quote"]
-        if head and head[-1][0] in MEMBER_VERBS:
-            runs = _runs(before[:-1])      # 由12个分队组成的合唱团 → 分队
-            if runs and runs[0][0] == lead:
-                return _join(runs[0][1]) or None
-        if not head or not _is_noun(*head[-1]) or head[-1][1] in ("m", "q"):
-            runs = _runs(after)
-            if runs and runs[0][0] == 0:
-                return _join(runs[0][1]) or None
-            first = _runs(before)
-            if not (first and first[0][0] == lead):
-                return None      # 12条线路所经过的: else the noun before the relative clause
-        tokens = before
+        run = _first_run(tokens[words.index("的") + 1:], 0)
+        if run:
+            return _join(run)
+    if not left_empty():
+        return None
+    while lead < len(tokens) and tokens[lead][0] in EDGE_WORDS:
+        lead += 1
+    tokens = tokens[lead:]
+    runs = _runs(tokens)
+    return _join(tokens[:runs[0][0] + len(runs[0][1])]) if runs else None
+
+
+def _de_modifies_next(before: list[Token]) -> bool:
+    """The words before 的 do not end in a noun (``12条线路所经过的``: 经过 is tagged p):
+    they describe the noun after 的, not a noun of their own."""
+    head = [t for t in before if t[1] != "quote"]
+    return not head or not _is_noun(*head[-1]) or head[-1][1] in ("m", "q")
+
+
+def _noun_around_de(before: list[Token], after: list[Token], lead: int) -> str | None:
+    """The noun a 的 points to, or None when neither case applies: the parts of a whole
+    (``由12个分队组成的合唱团`` → 分队), or the noun after a relative clause that describes it."""
+    head = [t for t in before if t[1] != "quote"]
+    if head and head[-1][0] in MEMBER_VERBS:
+        run = _first_run(before[:-1], lead)
+        if run:
+            return _join(run)
+    if _de_modifies_next(before):
+        run = _first_run(after, 0)
+        if run:
+            return _join(run)
+    return None
+
+
+def _name_spans_verb(tokens: list[Token], first: tuple[int, list[Token]],
+                     second: tuple[int, list[Token]]) -> bool:
+    """``助力振兴“夕阳红”专项服务队``: two noun runs split by one verb make one name when
+    only the second holds a metric keyword, or a keyword starts before it."""
+    (first_start, first_run), (second_start, second_run) = first, second
+    gap = first_start + len(first_run)
+    joined = _join(tokens[first_start:second_start + len(second_run)])
+    return bool(second_start == gap + 1 and (
+        _head_metric(_join(first_run)) is None and _head_metric(_join(second_run))
+        or _keyword_starts_before(joined, len(_join(second_run)))))
+
+
+def _noun_run_subject(tokens: list[Token], lead: int) -> str | None:
+    """The first noun run after the figure (``56支志愿服务队`` → 志愿服务队); the last one
+    when words come between, and a name joined across one verb (see ``_name_spans_verb``)."""
     runs = _runs(tokens)
     if not runs:
         return None
     first_start, first = runs[0]
     if first_start > lead:
         return _join(runs[-1][1]) or None
-    if len(runs) > 1:
+    if len(runs) > 1 and _name_spans_verb(tokens, runs[0], runs[1]):
         second_start, second = runs[1]
-        gap = first_start + len(first)
-        joined = _join(tokens[first_start:second_start + len(second)])
-        if second_start == gap + 1 and (
-                _head_metric(_join(first)) is None and _head_metric(_join(second))
-                or _keyword_starts_before(joined, len(_join(second)))):
-            # 助力振兴“夕阳红”专项服务队: a verb inside the name, the head comes after it
-            return _join(tokens[first_start:second_start + len(second)])
+        return _join(tokens[first_start:second_start + len(second)])
     return _join(first) or None
+
+
+def _right_subject(plain: str, q: Quantity, sent_end: int,
+                   left_empty: Callable[[], bool] = lambda: False) -> str | None:
+    """What the figure counts, named after it (``56支志愿服务队`` → 志愿服务队), or None.
+
+    ``left_empty`` says whether nothing before the figure names it: only then may a verb
+    after the figure open the subject."""
+    fragment = _clause(plain, q.end, sent_end, +1)
+    if not fragment or q.kind == "ratio" and not fragment.startswith("的"):
+        return None
+    tokens = _tagged(fragment)
+    lead = _skip_quotes(tokens)
+    if lead >= len(tokens):
+        return None
+    named = _quoted_name(fragment, tokens, lead) or _state_verb_phrase(tokens, lead)
+    if named:
+        return named
+    if _opens_with_verb(tokens[lead]):
+        return _verb_opening_subject(tokens, lead, left_empty)
+    words = [w for w, _ in tokens]
+    if "的" in words:
+        k = words.index("的")
+        before = tokens[:k]
+        noun = _noun_around_de(before, tokens[k + 1:], lead)
+        if noun is not None:
+            return noun or None
+        if _de_modifies_next(before) and not _first_run(before, lead):
+            return None      # 12条线路所经过的: else the noun before the relative clause
+        tokens = before
+    return _noun_run_subject(tokens, lead)
 
 
 def _left_subject(plain: str, q: Quantity, left_bound: int) -> str | None:
@@ -676,35 +751,68 @@ def _left_subject(plain: str, q: Quantity, left_bound: int) -> str | None:
     return _left_phrase(_tagged(fragment))
 
 
-def _left_phrase(tokens: list[tuple[str, str]]) -> str | None:
-    """The noun phrase ending a clause, after its last verb (``召开网络会议`` → ``网络会议``)."""
+# Tags that cannot end a counted noun phrase (adverb, preposition, pronoun, particle,
+# conjunction, time) or open one (the same, and locality words such as 中/里).
+NOT_PHRASE_END_TAGS = ("d", "p", "r", "u", "c", "t")
+NOT_PHRASE_START_TAGS = ("t", "r", "p", "d", "f", "c", "u")
+
+
+def _after_copula(tokens: list[Token]) -> list[Token]:
+    """``计划是出演`` → 出演: what 是 introduces is counted, not the topic before it."""
     copula = [i for i, (w, _) in enumerate(tokens[:-1]) if w == "是"]
-    if copula:
-        tokens = tokens[copula[-1] + 1:]   # 计划是出演60场: what 是 introduces is counted
-    tokens = _before_predicate(tokens)
-    tokens = _before_distributive(tokens)
-    while tokens and (tokens[-1][0] in EDGE_WORDS or tokens[-1][1].startswith(("d", "p", "r", "u", "c", "t"))
-                      or tokens[-1][1] == "a" and any(_is_noun(*t) for t in tokens[:-1])
-                      and tokens[-2][0] + tokens[-1][0] not in word_tags()):
-        # 服务满意度高(达95%): an adjective after the noun is its predicate (but 时长 is a
-        # word the segmenter split: 时|长)
-        tokens = tokens[:-1]
+    return tokens[copula[-1] + 1:] if copula else tokens
+
+
+def _is_predicate_tail(tokens: list[Token]) -> bool:
+    """The last token is framing or a predicate, not the noun: an edge word, a function
+    word, or an adjective after a noun (服务满意度高(达95%)) — unless the two tokens are
+    one word the segmenter split (时|长)."""
+    word, tag = tokens[-1]
+    return (word in EDGE_WORDS or tag.startswith(NOT_PHRASE_END_TAGS)
+            or tag == "a" and any(_is_noun(*t) for t in tokens[:-1])
+            and tokens[-2][0] + word not in word_tags())
+
+
+def _without_count_word(tokens: list[Token]) -> list[Token]:
+    """``签约医生人数从…`` → 签约医生: the counted noun, not "number of" (COUNT_WORDS)."""
     if len(tokens) > 1 and tokens[-1][0] in COUNT_WORDS and any(_is_noun(*t) for t in tokens[:-1]) \
             and tokens[-2][1] != "b":
-        tokens = tokens[:-1]   # 签约医生人数从…: the counted noun, not "number of"
-    while tokens and (tokens[0][0] in EDGE_WORDS or tokens[0][1].startswith(("t", "r", "p", "d", "f", "c", "u"))):
+        return tokens[:-1]
+    return tokens
+
+
+def _trim_edges(tokens: list[Token]) -> list[Token]:
+    """The tokens without the predicate after the noun and the framing before it
+    (``服务满意度高`` → 服务满意度, ``各类活动`` → 活动)."""
+    while tokens and _is_predicate_tail(tokens):
+        tokens = tokens[:-1]
+    tokens = _without_count_word(tokens)
+    while tokens and (tokens[0][0] in EDGE_WORDS or tokens[0][1].startswith(NOT_PHRASE_START_TAGS)):
         tokens = tokens[1:]
-    if not tokens:
-        return None
-    cut = 0
-    for i, (w, t) in enumerate(tokens[:-1]):
-        if (t.startswith("v") and not t.startswith("vn") or w in EXISTENCE_WORDS) \
-                and any(_is_noun(*x) for x in tokens[i + 1:]) or w in time_words():
-            cut = i + 1   # 到目前为止已宣讲: what comes after a time word
+    return tokens
+
+
+def _opens_phrase_after(tokens: list[Token], i: int) -> bool:
+    """``tokens[i]`` ends the words before the counted phrase: a verb (not a verbal noun)
+    or existence word with a noun still after it (召开|网络会议), or a time word (目前为止)."""
+    word, tag = tokens[i]
+    return (tag.startswith("v") and not tag.startswith("vn") or word in EXISTENCE_WORDS) \
+        and any(_is_noun(*x) for x in tokens[i + 1:]) or word in time_words()
+
+
+def _after_last_verb(tokens: list[Token]) -> list[Token]:
+    """The words after the last verb (or existence word) that still has a noun after it,
+    or after the last time word (``到目前为止已宣讲``); quoted names are kept whole."""
+    cut = max((i + 1 for i in range(len(tokens) - 1) if _opens_phrase_after(tokens, i)), default=0)
     phrase = tokens[cut:]
     if cut == 0 and len(phrase) > 1 and all(t.startswith("v") for _, t in phrase if t != "quote"):
         phrase = phrase[1:]   # 开展走访慰问 → 走访慰问
-    phrase = _whole_quotes(tokens, len(tokens) - len(phrase))
+    return _whole_quotes(tokens, len(tokens) - len(phrase))
+
+
+def _counted_action(phrase: list[Token]) -> list[Token]:
+    """``救援中心每年开展搜救`` → 搜救: when the phrase ends in two or more verbs (edge words
+    such as 各类 between them skipped), the last action is what is counted."""
     trail, verbs = len(phrase), 0
     while trail and (phrase[trail - 1][1].startswith("v") and not phrase[trail - 1][1].startswith("vn")
                      or verbs and phrase[trail - 1][0] in EDGE_WORDS):
@@ -712,12 +820,28 @@ def _left_phrase(tokens: list[tuple[str, str]]) -> str | None:
         trail -= 1
     while trail < len(phrase) and phrase[trail][0] in EDGE_WORDS:
         trail += 1   # 每年进行各类搜救: the determiners between the verbs are skipped
-    if trail and verbs >= 2:
-        phrase = phrase[trail + 1:]   # 救援中心每年开展搜救80多次 → 搜救: the action is counted
+    return phrase[trail + 1:] if trail and verbs >= 2 else phrase
+
+
+def _short_head(phrase: list[Token]) -> list[Token]:
+    """The phrase without leading edge words, cut to at most MAX_SUBJECT_CJK characters
+    from the front: the head noun is last, words before it go first."""
     while phrase and phrase[0][0] in EDGE_WORDS:
         phrase = phrase[1:]
     while len(phrase) > 1 and len(RE_CJK.findall(_join(phrase))) > MAX_SUBJECT_CJK:
-        phrase = phrase[1:]   # the head noun is last: words before it go first
+        phrase = phrase[1:]
+    return phrase
+
+
+def _left_phrase(tokens: list[Token]) -> str | None:
+    """The noun phrase ending a clause, after its last verb (``召开网络会议`` → ``网络会议``)."""
+    tokens = _after_copula(tokens)
+    tokens = _before_predicate(tokens)
+    tokens = _before_distributive(tokens)
+    tokens = _trim_edges(tokens)
+    if not tokens:
+        return None
+    phrase = _short_head(_counted_action(_after_last_verb(tokens)))
     subject = _join(phrase)
     if len(subject) > 2 and subject.endswith("数") and _head_metric(subject[:-1]):
         subject = subject[:-1]   # 退休党员数达1824名: the count's noun, not "number of"

@@ -38,7 +38,7 @@ import json
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from corpus.article import Article
@@ -276,74 +276,146 @@ def build_tree(picked: list[tuple[Mention, Division, bool]], named: set[Key], ru
     return CandidateTree(units, {k: tuple(sorted(v, key=str)) for k, v in kids.items()}, rule, chars)
 
 
-def unit_features(tree: CandidateTree, key: Key) -> dict[str, float]:
-    """What the model weighs for one unit: where and how often it is named (itself and through
-    units below it), in what context, against its siblings, and whether the rules chose it."""
+@dataclass(frozen=True)
+class UnitView:
+    """One unit of the candidate tree with what its features measure it against."""
+
+    tree: CandidateTree
+    key: Key
+    unit: Unit
+    parent: Key
+    siblings: list[float]     # weights of the parent's children, this unit included
+    parent_weight: float
+    others: list[float]       # the siblings' weights without this unit, heaviest first
+    places: list[float]       # where each mention below stands: 0 title … 1 last character
+    rule: Key                 # the chain the weight rules alone chose
+
+
+def unit_view(tree: CandidateTree, key: Key) -> UnitView:
+    """Gather once what several features of one unit share (siblings, positions, rule chain)."""
     unit = tree.units[key]
-    level = len(key) - 1
-    siblings = [tree.units[k].weight for k in tree.children(parent_key(key))]
     parent = parent_key(key)
+    siblings = [tree.units[k].weight for k in tree.children(parent)]
     parent_weight = tree.units[parent].weight if parent else sum(siblings)
     others = sorted((w for k, w in zip(tree.children(parent), siblings) if k != key), reverse=True)
-    f: dict[str, float] = {}
-    for name, mentions in (("own", unit.own), ("below", unit.below),
-                           ("plain", [m for m in unit.below if not m.example])):
-        title = sum(m.weight == TITLE_WEIGHT for m in mentions)
-        lead = sum(m.weight == LEAD_WEIGHT for m in mentions)
-        f[f"{name}_title"] = math.log1p(title)
-        f[f"{name}_lead"] = math.log1p(lead)
-        f[f"{name}_body"] = math.log1p(len(mentions) - title - lead)
-    n = len(unit.below)
-    f["implied_only"] = float(not unit.own)
-    f["example_share"] = sum(m.example for m in unit.below) / n
-    f["own_example_share"] = sum(m.example for m in unit.own) / len(unit.own) if unit.own else 0.0
-    f["org"] = math.log1p(sum(m.org for m in unit.below))
-    f["own_org"] = float(any(m.org for m in unit.own))
-    f["person_share"] = sum(m.person for m in unit.own) / len(unit.own) if unit.own else 0.0
-    f["outlet"] = float(any(m.outlet for m in unit.below))
-    f["institution_share"] = sum(m.institution for m in unit.below) / n
-    f["quoted_share"] = sum(m.quoted for m in unit.below) / n
-    f["own_opens_lead"] = float(any(m.opens and m.weight >= LEAD_WEIGHT for m in unit.own))
-    f["opens_lead"] = float(any(m.opens and m.weight >= LEAD_WEIGHT for m in unit.below))
-    f["opens_body"] = math.log1p(sum(m.opens and m.weight < LEAD_WEIGHT for m in unit.below))
-    places = [0.0 if m.weight == TITLE_WEIGHT else (m.pos / tree.chars if m.pos >= 0 and tree.chars else 0.5)
-              for m in unit.below]
-    f["first_at"] = min(places)
-    f["closing"] = float(any(p >= CLOSING_AT for p in places))
-    f["closing_only"] = float(all(p >= CLOSING_AT for p in places))
-    f["weight"] = math.log1p(unit.weight)
-    f["share_parent"] = unit.weight / parent_weight if parent_weight else 0.0
-    f["share_siblings"] = unit.weight / sum(siblings) if sum(siblings) else 0.0
-    f["top_sibling"] = float(not others or unit.weight >= others[0])
-    f["margin"] = math.log((unit.weight + 0.5) / ((others[0] if others else 0.0) + 0.5))
-    f["light"] = float(unit.weight < MIN_WEIGHT)      # less than one title or lead mention
-    f["named_once_in_body"] = float(len(unit.below) == 1 and unit.below[0].weight == BODY_WEIGHT)
-    f["siblings"] = math.log1p(len(others))
-    f["children"] = math.log1p(len(tree.children(key)))
-    f["ambiguity"] = math.log1p(min(len(m.match.candidates) for m in unit.own)) if unit.own else 0.0
-    f["short_only"] = float(bool(unit.own) and unit.short == len(unit.own))
-    f["parentless"] = float(key[0] is None)
-    f["zone"] = float(bool(RE_ZONE.search(key[-1] or "")))
-    f["same_name_parent"] = float(bool(parent) and parent[-1] == key[-1])
-    # The text speaks from inside a unit of this level (我县, 全县 for a 县) and how much of its
-    # speaking-from-inside is at this level.
-    word = level_word(key[-1])
-    total = sum(tree.self_refs.values())
-    if word and total:
-        f["self_ref"] = math.log1p(tree.self_refs.get(word, 0))
-        f["self_ref_share"] = tree.self_refs.get(word, 0) / total
-    deeper = LEVEL_WORDS_BELOW.get(level, ())
-    f["self_ref_below"] = math.log1p(sum(tree.self_refs.get(w, 0) for w in deeper))
-    f["in_source"] = float(key in tree.source_keys)
-    f["below_source"] = float(any(key[:n] in tree.source_keys for n in range(1, len(key))))
-    rule = tuple(tree.rule.levels().values())
-    f["rule_chain"] = float(rule[:len(key)] == key)
-    f["rule_deeper"] = float(rule[:len(key)] == key and any(rule[len(key):]))
-    # Where the rules reach this unit's parent: did they stop there or take a sibling?
-    if rule[:len(parent)] == parent and rule[:len(key)] != key:
-        f["rule_sibling" if any(rule[len(parent):len(key)]) else "rule_stops"] = 1.0
+    places = [mention_place(m, tree.chars) for m in unit.below]
+    return UnitView(tree, key, unit, parent, siblings, parent_weight, others, places,
+                    tuple(tree.rule.levels().values()))
+
+
+def mention_place(m: Mention, chars: int) -> float:
+    """Relative position of a mention in the body; a title mention counts as the very start."""
+    return 0.0 if m.weight == TITLE_WEIGHT else (m.pos / chars if m.pos >= 0 and chars else 0.5)
+
+
+def share(count: float, total: int) -> float:
+    """count / total, 0.0 for no mentions at all (a unit named only through units below it)."""
+    return count / total if total else 0.0
+
+
+def mention_count_features() -> list[tuple[str, Callable[[UnitView], float]]]:
+    """Title, lead and body mention counts of the unit itself, of it and the units below it,
+    and of those mentions that are not examples in a list (own_title, below_lead, plain_body…)."""
+    sets: tuple[tuple[str, Callable[[UnitView], Sequence[Mention]]], ...] = (
+        ("own", lambda v: v.unit.own), ("below", lambda v: v.unit.below),
+        ("plain", lambda v: [m for m in v.unit.below if not m.example]))
+    table: list[tuple[str, Callable[[UnitView], float]]] = []
+    for name, pick in sets:
+        table += [(f"{name}_title", lambda v, pick=pick: math.log1p(weighing(pick(v), TITLE_WEIGHT))),
+                  (f"{name}_lead", lambda v, pick=pick: math.log1p(weighing(pick(v), LEAD_WEIGHT))),
+                  (f"{name}_body", lambda v, pick=pick: math.log1p(
+                      len(pick(v)) - weighing(pick(v), TITLE_WEIGHT) - weighing(pick(v), LEAD_WEIGHT)))]
+    return table
+
+
+def weighing(mentions: Iterable[Mention], weight: float) -> int:
+    """How many mentions carry this weight (title, lead or body)."""
+    return sum(m.weight == weight for m in mentions)
+
+
+def self_ref(v: UnitView) -> float:
+    """The text speaks from inside a unit of this level (我县, 全县 for a 县), how often."""
+    word, total = level_word(v.key[-1]), sum(v.tree.self_refs.values())
+    return math.log1p(v.tree.self_refs.get(word, 0)) if word and total else 0.0
+
+
+def self_ref_share(v: UnitView) -> float:
+    """How much of the text's speaking from inside (我县, 我镇) is at this unit's level."""
+    word, total = level_word(v.key[-1]), sum(v.tree.self_refs.values())
+    return v.tree.self_refs.get(word, 0) / total if word and total else 0.0
+
+
+def self_ref_below(v: UnitView) -> float:
+    """The text speaks from inside a unit deeper than this one (我镇 under a county's unit)."""
+    deeper = LEVEL_WORDS_BELOW.get(len(v.key) - 1, ())
+    return math.log1p(sum(v.tree.self_refs.get(w, 0) for w in deeper))
+
+
+def rule_turns(v: UnitView) -> bool | None:
+    """Where the rules reach this unit's parent but not the unit: True when they took a
+    sibling, False when they stopped at the parent; None when the question does not arise."""
+    if v.rule[:len(v.parent)] == v.parent and v.rule[:len(v.key)] != v.key:
+        return any(v.rule[len(v.parent):len(v.key)])
+    return None
+
+
+# What the model weighs for one unit, in the model's order: (feature name, how to compute it).
+# A feature that comes out 0 is left out of the unit's features.
+UNIT_FEATURES: list[tuple[str, Callable[[UnitView], float]]] = mention_count_features() + [
+    ("implied_only", lambda v: float(not v.unit.own)),
+    ("example_share", lambda v: sum(m.example for m in v.unit.below) / len(v.unit.below)),
+    ("own_example_share", lambda v: share(sum(m.example for m in v.unit.own), len(v.unit.own))),
+    ("org", lambda v: math.log1p(sum(m.org for m in v.unit.below))),
+    ("own_org", lambda v: float(any(m.org for m in v.unit.own))),
+    ("person_share", lambda v: share(sum(m.person for m in v.unit.own), len(v.unit.own))),
+    ("outlet", lambda v: float(any(m.outlet for m in v.unit.below))),
+    ("institution_share", lambda v: sum(m.institution for m in v.unit.below) / len(v.unit.below)),
+    ("quoted_share", lambda v: sum(m.quoted for m in v.unit.below) / len(v.unit.below)),
+    ("own_opens_lead", lambda v: float(any(m.opens and m.weight >= LEAD_WEIGHT for m in v.unit.own))),
+    ("opens_lead", lambda v: float(any(m.opens and m.weight >= LEAD_WEIGHT for m in v.unit.below))),
+    ("opens_body", lambda v: math.log1p(sum(m.opens and m.weight < LEAD_WEIGHT for m in v.unit.below))),
+    ("first_at", lambda v: min(v.places)),
+    ("closing", lambda v: float(any(p >= CLOSING_AT for p in v.places))),
+    ("closing_only", lambda v: float(all(p >= CLOSING_AT for p in v.places))),
+    ("weight", lambda v: math.log1p(v.unit.weight)),
+    ("share_parent", lambda v: v.unit.weight / v.parent_weight if v.parent_weight else 0.0),
+    ("share_siblings", lambda v: v.unit.weight / sum(v.siblings) if sum(v.siblings) else 0.0),
+    ("top_sibling", lambda v: float(not v.others or v.unit.weight >= v.others[0])),
+    ("margin", lambda v: math.log((v.unit.weight + 0.5) / ((v.others[0] if v.others else 0.0) + 0.5))),
+    ("light", lambda v: float(v.unit.weight < MIN_WEIGHT)),   # less than one title or lead mention
+    ("named_once_in_body", lambda v: float(len(v.unit.below) == 1 and v.unit.below[0].weight == BODY_WEIGHT)),
+    ("siblings", lambda v: math.log1p(len(v.others))),
+    ("children", lambda v: math.log1p(len(v.tree.children(v.key)))),
+    ("ambiguity", lambda v: math.log1p(min(len(m.match.candidates) for m in v.unit.own)) if v.unit.own else 0.0),
+    ("short_only", lambda v: float(bool(v.unit.own) and v.unit.short == len(v.unit.own))),
+    ("parentless", lambda v: float(v.key[0] is None)),
+    ("zone", lambda v: float(bool(RE_ZONE.search(v.key[-1] or "")))),
+    ("same_name_parent", lambda v: float(bool(v.parent) and v.parent[-1] == v.key[-1])),
+    ("self_ref", self_ref),
+    ("self_ref_share", self_ref_share),
+    ("self_ref_below", self_ref_below),
+    ("in_source", lambda v: float(v.key in v.tree.source_keys)),
+    ("below_source", lambda v: float(any(v.key[:n] in v.tree.source_keys for n in range(1, len(v.key))))),
+    ("rule_chain", lambda v: float(v.rule[:len(v.key)] == v.key)),
+    ("rule_deeper", lambda v: float(v.rule[:len(v.key)] == v.key and any(v.rule[len(v.key):]))),
+    # Where the rules reach this unit's parent: did they take a sibling or stop there?
+    ("rule_sibling", lambda v: float(rule_turns(v) is True)),
+    ("rule_stops", lambda v: float(rule_turns(v) is False)),
+]
+
+
+def unit_features(tree: CandidateTree, key: Key) -> dict[str, float]:
+    """What the model weighs for one unit: where and how often it is named (itself and through
+    units below it), in what context, against its siblings, and whether the rules chose it.
+
+    Each nonzero feature of ``UNIT_FEATURES`` comes twice: plain and tied to the unit's level
+    (``margin`` and ``L2:margin`` for a county), with ``L2`` itself marking the level.
+    """
+    view = unit_view(tree, key)
+    level = len(key) - 1
     out = {f"L{level}": 1.0}
-    for name, value in f.items():
+    for name, feature in UNIT_FEATURES:
+        value = feature(view)
         if value:
             out[name] = value
             out[f"L{level}:{name}"] = value

@@ -34,7 +34,7 @@ too); national formulas, apps, teams, venues and people are left out.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -221,6 +221,15 @@ def bracket_headings(plain: str, cues: Cues) -> list[Heading]:
     return found
 
 
+@dataclass(slots=True)
+class RunInCandidates:
+    """Unmarked heading candidates of one article, by shape, before any acceptance rule."""
+
+    openers: list[tuple[int, Heading]] = field(default_factory=list)   # (paragraph, heading)
+    lines: list[tuple[int, Heading]] = field(default_factory=list)     # (paragraph, heading)
+    dashes: list[Heading] = field(default_factory=list)                # dash glosses, lead clauses
+
+
 def run_in_headings(plain: str, paras: list[tuple[int, int]], marked: list[Heading],
                     cues: Cues, wrapped: bool, loose: bool = False) -> list[Heading]:
     """Unmarked headings: heading lines, paragraph-opening and inner run-in headings.
@@ -228,66 +237,141 @@ def run_in_headings(plain: str, paras: list[tuple[int, int]], marked: list[Headi
     ``loose``: every candidate the shapes allow, before the acceptance rules (pairs, heading
     verbs, captions, a body seen before); the practice model judges them.
     """
-    marked_paras = {i for i, (s, e) in enumerate(paras) for h in marked if s <= h.start < e}
-    starts_marked = {i for i, (s, e) in enumerate(paras) for h in marked if h.start == s}
-    seen_body = False
-    dashes: list[Heading] = []
-    openers: list[tuple[int, Heading]] = []
-    lines: list[tuple[int, Heading]] = []
+    found = run_in_candidates(plain, paras, marked, cues, wrapped, loose)
+    if loose:
+        return loose_headings(plain, paras, marked, found.openers, found.lines, found.dashes, cues)
+    kept = accept_openers(found.openers, plain, paras, cues)
+    headings = [h for _, h in kept]
+    headings += drop_captions([h for _, h in accept(found.lines, plain, cues)], plain, cues)
+    line_paras = {i for i, _ in found.lines}
+    headings = join_subtitles(drop_subtitle_lines(headings, line_paras, paras), line_paras, paras)
+    headings += inner_headings_of(plain, paras, {i for i, _ in kept} - marked_paragraphs(paras, marked), cues)
+    return headings + unclaimed(found.dashes, headings + marked)
+
+
+def run_in_candidates(plain: str, paras: list[tuple[int, int]], marked: list[Heading],
+                      cues: Cues, wrapped: bool, loose: bool) -> RunInCandidates:
+    """Walk the paragraphs once, collecting every unmarked heading shape in reading order."""
+    starts_marked = paragraphs_opened_by(paras, marked)
+    found = RunInCandidates()
+    seen_body = False   # heading lines count only below some body text (not in the page header)
     for i, (s, e) in enumerate(paras):
-        text = plain[s:e]
-        if i in starts_marked:
+        if i in starts_marked:   # （一）加强组织领导。…: the marker already made the heading
             seen_body = True
             continue
-        hs, he = first_sentence(plain, s, e)
-        colon = RE_HEAD_COLON.match(plain, s, he)
-        if colon and not looks_like_heading(plain[hs:he], cues):   # 加强组织领导：坚持每年召开…
-            he = colon.end(1)
-        head = plain[hs:he]
-        rest = plain[he + 1:e].strip() if he < e else ""
-        if rest:
-            if (looks_like_heading(head, cues) and RE_HAS_HAN.search(rest)
-                    and RE_TRIM.sub("", head) not in rest and not is_caption(text)):
-                openers.append((i, Heading(s, hs, he, RANK_OPENER, kind="opener")))
-        elif ((seen_body and is_heading_line(text, cues)) or (loose and is_loose_line(text))) \
-                and not is_repeated(plain, paras, i):
-            # The body follows, possibly after a subtitle line (汇聚“夕阳红” / 从“看客”到…的转变).
-            nxt = [plain[a:b] for a, b in paras[i + 1:i + 3]]
-            if (nxt and is_body(nxt[0], MIN_BODY_PARAGRAPH // 2)) or (
-                    len(nxt) == 2 and is_subtitle(nxt[0], cues) and is_body(nxt[1], MIN_BODY_PARAGRAPH // 2)):
-                lines.append((i, Heading(s, s, e, RANK_LINE, kind="line")))
+        head = paragraph_heading(plain, paras, i, cues, seen_body, loose)
+        if head is not None:
+            (found.openers if head.kind == "opener" else found.lines).append((i, head))
         if not wrapped:
-            lines += [(i, h) for h in flat_headings(plain, paras, i, cues)]
-        dashes += dash_headings(plain, (s, e)) + lead_clauses(plain, (s, e))
-        if is_body(text):
-            seen_body = True
-    if loose:
-        return loose_headings(plain, paras, marked, openers, lines, dashes, cues)
+            found.lines += [(i, h) for h in flat_headings(plain, paras, i, cues)]
+        found.dashes += dash_headings(plain, (s, e)) + lead_clauses(plain, (s, e))
+        seen_body = seen_body or is_body(plain[s:e])
+    return found
+
+
+def paragraphs_opened_by(paras: list[tuple[int, int]], marked: list[Heading]) -> set[int]:
+    """Paragraphs that open with a marked heading (（一）加强组织领导。…): no run-in heading opens them."""
+    return {i for i, (s, e) in enumerate(paras) for h in marked if h.start == s}
+
+
+def marked_paragraphs(paras: list[tuple[int, int]], marked: list[Heading]) -> set[int]:
+    """Paragraphs holding a marked heading anywhere (…。一是…二是…): their sentences are items already."""
+    return {i for i, (s, e) in enumerate(paras) for h in marked if s <= h.start < e}
+
+
+def paragraph_heading(plain: str, paras: list[tuple[int, int]], i: int, cues: Cues,
+                      seen_body: bool, loose: bool) -> Heading | None:
+    """The unmarked heading opening paragraph ``i``, if any: a run-in opener when the paragraph
+    goes on after it (加强组织领导。坚持…), else the whole paragraph as a heading line."""
+    s, e = paras[i]
+    hs, he = paragraph_head(plain, s, e, cues)
+    rest = plain[he + 1:e].strip() if he < e else ""
+    if rest:
+        opens = is_opener(plain, paras[i], (hs, he), rest, cues)
+        return Heading(s, hs, he, RANK_OPENER, kind="opener") if opens else None
+    if is_line_candidate(plain, paras, i, cues, seen_body, loose):
+        return Heading(s, s, e, RANK_LINE, kind="line")
+    return None
+
+
+def paragraph_head(plain: str, s: int, e: int, cues: Cues) -> tuple[int, int]:
+    """[start, end) of a paragraph's would-be run-in heading: its first sentence, cut at a colon
+    when the sentence is too long to be a heading (加强组织领导：坚持每年召开…)."""
+    hs, he = first_sentence(plain, s, e)
+    colon = RE_HEAD_COLON.match(plain, s, he)
+    if colon and not looks_like_heading(plain[hs:he], cues):
+        he = colon.end(1)
+    return hs, he
+
+
+def is_opener(plain: str, para: tuple[int, int], head: tuple[int, int], rest: str, cues: Cues) -> bool:
+    """A first sentence reading as a heading, followed by Chinese text that does not repeat it
+    and is not a photo caption: 加强组织领导。坚持每年召开…"""
+    title = plain[head[0]:head[1]]
+    return (looks_like_heading(title, cues) and RE_HAS_HAN.search(rest) is not None
+            and RE_TRIM.sub("", title) not in rest and not is_caption(plain[para[0]:para[1]]))
+
+
+def is_line_candidate(plain: str, paras: list[tuple[int, int]], i: int, cues: Cues,
+                      seen_body: bool, loose: bool) -> bool:
+    """A paragraph that is a heading line (支部领办 擦亮特色品牌) with its body below it, not an
+    image's alt text repeated as its caption."""
+    text = plain[paras[i][0]:paras[i][1]]
+    return (((seen_body and is_heading_line(text, cues)) or (loose and is_loose_line(text)))
+            and not is_repeated(plain, paras, i) and has_body_below(plain, paras, i, cues))
+
+
+def has_body_below(plain: str, paras: list[tuple[int, int]], i: int, cues: Cues) -> bool:
+    """The body follows line ``i``, maybe after a subtitle line (汇聚“夕阳红” / 从“看客”到…的转变)."""
+    nxt = [plain[a:b] for a, b in paras[i + 1:i + 3]]
+    short = MIN_BODY_PARAGRAPH // 2
+    return bool(nxt) and is_body(nxt[0], short) or (
+        len(nxt) == 2 and is_subtitle(nxt[0], cues) and is_body(nxt[1], short))
+
+
+def accept_openers(openers: list[tuple[int, Heading]], plain: str, paras: list[tuple[int, int]],
+                   cues: Cues) -> list[tuple[int, Heading]]:
+    """Openers that count: those ``accept`` takes, then lone ones vouched for by their context."""
     kept = accept(openers, plain, cues)
     # A lone opener without a heading verb still counts when run-in headings follow it
     # inside its paragraph (与涉老组织活动相融合。组建法制宣讲团,…。…打造…,…。…).
     kept += [(i, h) for i, h in openers if (i, h) not in kept and inner_headings(plain, paras[i], cues)]
     # A lone opener right under a line announcing the practices (工作做法, 主要举措) is one.
-    kept += [(i, h) for i, h in openers if (i, h) not in kept and i > 0
-             and is_practice_section(plain[paras[i - 1][0]:paras[i - 1][1]], cues)]
-    headings = [h for _, h in kept]
-    headings += drop_captions([h for _, h in accept(lines, plain, cues)], plain, cues)
-    # A heading line directly under another is its subtitle (汇聚“夕阳红” / 从“看客”到…).
-    line_paras = {i for i, _ in lines}
-    headings = [h for h in headings
-                if not (h.kind == "line" and any(i + 1 in line_paras and paras[i + 1][0] == h.start
-                                                  for i in line_paras))]
-    # A subtitle line that reads as a heading itself (no figures) belongs to the title:
-    # 汇聚“夕阳红” / 从“看客”到“帮手”的转变.
+    kept += [(i, h) for i, h in openers if (i, h) not in kept and under_practice_section(plain, paras, i, cues)]
+    return kept
+
+
+def under_practice_section(plain: str, paras: list[tuple[int, int]], i: int, cues: Cues) -> bool:
+    """Paragraph ``i`` comes right after a line announcing the practices (工作做法, 主要举措)."""
+    return i > 0 and is_practice_section(plain[paras[i - 1][0]:paras[i - 1][1]], cues)
+
+
+def drop_subtitle_lines(headings: list[Heading], line_paras: set[int],
+                        paras: list[tuple[int, int]]) -> list[Heading]:
+    """A heading line right under another is its subtitle (汇聚“夕阳红” / 从“看客”到…), not a heading."""
+    under = {paras[i + 1][0] for i in line_paras if i + 1 in line_paras}
+    return [h for h in headings if not (h.kind == "line" and h.start in under)]
+
+
+def join_subtitles(headings: list[Heading], line_paras: set[int],
+                   paras: list[tuple[int, int]]) -> list[Heading]:
+    """A subtitle line that reads as a heading itself (no figures) belongs to the title above:
+    汇聚“夕阳红” / 从“看客”到“帮手”的转变 is one title."""
     para_of = {s: i for i, (s, _) in enumerate(paras)}
-    headings = [replace(h, head_end=paras[para_of[h.start] + 1][1])
-                if h.kind == "line" and para_of.get(h.start, -2) + 1 in line_paras else h
-                for h in headings]
-    opener_paras = {i for i, _ in kept}
-    for i in sorted(opener_paras - marked_paras):
-        headings += inner_headings(plain, paras[i], cues)
-    taken = {h.head_start for h in headings} | {h.head_start for h in marked}
-    return headings + [h for h in dashes if h.head_start not in taken]
+    return [replace(h, head_end=paras[para_of[h.start] + 1][1])
+            if h.kind == "line" and para_of.get(h.start, -2) + 1 in line_paras else h
+            for h in headings]
+
+
+def inner_headings_of(plain: str, paras: list[tuple[int, int]], indices: set[int], cues: Cues) -> list[Heading]:
+    """Run-in headings inside the paragraphs ``indices`` (those opened by a kept run-in heading)."""
+    return [h for i in sorted(indices) for h in inner_headings(plain, paras[i], cues)]
+
+
+def unclaimed(dashes: list[Heading], headings: list[Heading]) -> list[Heading]:
+    """Dash and lead-clause headings whose title was not already found as another heading."""
+    taken = {h.head_start for h in headings}
+    return [h for h in dashes if h.head_start not in taken]
 
 
 def loose_headings(plain: str, paras: list[tuple[int, int]], marked: list[Heading],
