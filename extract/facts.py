@@ -22,7 +22,7 @@ from corpus.article import Article
 from extract.analysis import Fact
 from extract.document import RE_ITEM, Document, Sentence, as_document, sentence_at, split_sentences
 from extract.fact_model import LinearModel, metric_model, subject_model
-from extract.numbers import Quantity, find_quantities, units
+from extract.numbers import Quantity, Unit, find_quantities, units
 from extract.tables import read_tsv
 from extract.segment import tokenize, word_tags
 
@@ -204,13 +204,9 @@ def find_figures(plain: str, sentences: tuple[Sentence, ...] | None = None) -> l
     sentences = split_sentences(plain) if sentences is None else sentences
     if not sentences:
         return []
-    quantities = find_quantities(plain)
-    quantities += _table_cells(plain, quantities)
-    quantities.sort(key=lambda q: q.start)
+    quantities = _all_quantities(plain)
     years = sentence_years(plain, sentences)
-    first_seen: dict[str, int] = {}
-    for i, s in enumerate(sentences):
-        first_seen.setdefault(plain[s.start:s.end].strip(), i)
+    first_seen = _first_copies(plain, sentences)
     figures: list[Figure] = []
     prev_end = 0
     population_at = -1
@@ -218,47 +214,110 @@ def find_figures(plain: str, sentences: tuple[Sentence, ...] | None = None) -> l
     for n, q in enumerate(quantities):
         i = sentence_at(sentences, q.start)
         s = sentences[i]
-        key = plain[s.start:s.end].strip()
-        if len(key) >= 12 and first_seen[key] != i:
-            continue   # text the scraper duplicated: only the first copy counts
-        if _in_summary(plain, s) or _in_explanation(plain, q.start, s.start):
+        if _not_reported(plain, s, i, q, first_seen):
             continue
         left_bound = max(s.start, prev_end)
-        right_bound = min(s.end, quantities[n + 1].start) if n + 1 < len(quantities) else s.end
-        subject = find_subject(plain, q, left_bound, right_bound)
-        last = figures[-1] if figures else None
-        share = None
-        if q.kind == "ratio" and last and last.q.start >= s.start:
-            # 其中80岁以上29人，占36.1%: the share of what the figure before counted
-            base = (last.rule_subject or fallback_subject(last.rule_metric, last.unit)).removesuffix("占比")
-            share = base + "占比" if len(RE_CJK.findall(base)) >= 2 else None
-            subject = subject or share
-        if subject is None and last and last.q.start >= s.start \
-                and RE_STACKED_GAP.fullmatch(plain, last.q.end, q.start):
-            subject = last.rule_subject   # 社员85户260人, 奖励500元(4名): the same group
+        right_bound = _right_bound(s, quantities, n)
+        last = _last_in_sentence(figures, s)
+        own = find_subject(plain, q, left_bound, right_bound)
+        subject, share = _borrowed_subject(plain, q, own, last)
         unit = q.unit or _implied_unit(plain[s.start:q.start])
-        notes: list[str] = []
         metric = decide_metric(subject, unit, q, plain[left_bound:q.start], plain[q.end:s.end],
                                plain[s.start:q.start])
-        if metric in ("participants", "beneficiaries") and (
-                _is_population(plain, s.start, q, subject)
-                or last and population_at == last.q.start and last.q.start >= s.start
-                and RE_LIST_GAP.fullmatch(plain, last.q.end, q.start)):
+        background = _counts_population(plain, s, q, subject, metric, last, population_at)
+        if background:
             metric = "other"     # 住户有1235户，其中散户112户、安置户193户: the list goes on
             population_at = q.start
-            notes.append("population")
         if i not in marks:
             marks[i] = year_marks(plain, s)
         figures.append(Figure(
             q=q, sentence=s, unit=unit, year=figure_year(plain, s, q, years[i], marks[i]),
             rule_subject=subject, rule_metric=metric,
             candidates=subject_candidates(plain, q, left_bound, right_bound, subject, share),
-            before=plain[left_bound:q.start], after=plain[q.end:right_bound], notes=tuple(notes),
+            before=plain[left_bound:q.start], after=plain[q.end:right_bound],
+            notes=("population",) if background else (),
         ))
-        prev_end = q.end
-        if subject and plain.startswith(subject, q.end):
-            prev_end += len(subject)   # that noun belongs to this quantity, not the next one
+        prev_end = _claimed_end(plain, q, subject)
     return figures
+
+
+def _all_quantities(plain: str) -> list[Quantity]:
+    """Quantities in text order, with the bare numbers of table cells (``党员数\\n35``) the
+    patterns alone miss."""
+    quantities = find_quantities(plain)
+    quantities += _table_cells(plain, quantities)
+    quantities.sort(key=lambda q: q.start)
+    return quantities
+
+
+def _first_copies(plain: str, sentences: tuple[Sentence, ...]) -> dict[str, int]:
+    """Sentence text → index of its first occurrence: scrapers repeat blocks of a page."""
+    first_seen: dict[str, int] = {}
+    for i, s in enumerate(sentences):
+        first_seen.setdefault(plain[s.start:s.end].strip(), i)
+    return first_seen
+
+
+def _not_reported(plain: str, s: Sentence, i: int, q: Quantity, first_seen: dict[str, int]) -> bool:
+    """True when ``q`` is not a fact of the article: a second copy of a sentence the scraper
+    duplicated, an abstract (摘要：), or an explanation in brackets."""
+    key = plain[s.start:s.end].strip()
+    if len(key) >= 12 and first_seen[key] != i:
+        return True   # text the scraper duplicated: only the first copy counts
+    return _in_summary(plain, s) or _in_explanation(plain, q.start, s.start)
+
+
+def _right_bound(s: Sentence, quantities: list[Quantity], n: int) -> int:
+    """Where the text after quantity ``n`` stops being its own: the next quantity, or the
+    sentence end."""
+    return min(s.end, quantities[n + 1].start) if n + 1 < len(quantities) else s.end
+
+
+def _last_in_sentence(figures: list[Figure], s: Sentence) -> Figure | None:
+    """The figure just before, when it is in the same sentence: only there may a figure
+    lend its subject (``社员85户260人``) or list (``其中散户112户``) to the next."""
+    last = figures[-1] if figures else None
+    return last if last and last.q.start >= s.start else None
+
+
+def _share_of(last: Figure) -> str | None:
+    """``其中80岁以上29人，占36.1%``: the share (…占比) of what the figure before counted,
+    when that names at least two characters."""
+    base = (last.rule_subject or fallback_subject(last.rule_metric, last.unit)).removesuffix("占比")
+    return base + "占比" if len(RE_CJK.findall(base)) >= 2 else None
+
+
+def _borrowed_subject(plain: str, q: Quantity, subject: str | None,
+                      last: Figure | None) -> tuple[str | None, str | None]:
+    """(subject, share): a ratio with no noun of its own is the share of the figure before
+    (``占36.1%``); a figure stacked on the one before counts the same group in another
+    unit (``社员85户260人``, ``奖励500元(4名)``)."""
+    share = None
+    if q.kind == "ratio" and last:
+        share = _share_of(last)
+        subject = subject or share
+    if subject is None and last and RE_STACKED_GAP.fullmatch(plain, last.q.end, q.start):
+        subject = last.rule_subject
+    return subject, share
+
+
+def _counts_population(plain: str, s: Sentence, q: Quantity, subject: str | None, metric: str,
+                       last: Figure | None, population_at: int) -> bool:
+    """True when a figure the rules read as people served is the population of a place
+    (background, ``other``), or continues the list of such a figure just before
+    (``住户有1235户，其中散户112户、安置户193户``)."""
+    return metric in ("participants", "beneficiaries") and bool(
+        _is_population(plain, s.start, q, subject)
+        or last and population_at == last.q.start
+        and RE_LIST_GAP.fullmatch(plain, last.q.end, q.start))
+
+
+def _claimed_end(plain: str, q: Quantity, subject: str | None) -> int:
+    """Where the next figure's text may start: a noun glued after the number
+    (``56支志愿服务队``) belongs to this quantity, not to the next one's left side."""
+    if subject and plain.startswith(subject, q.end):
+        return q.end + len(subject)
+    return q.end
 
 
 # Between two figures that count the same thing in two units: nothing, or an opening bracket.
@@ -901,32 +960,71 @@ def decide_metric(subject: str | None, unit: str, q: Quantity, before: str, afte
     ``after`` is the rest of the sentence: ``5个乡镇分别组建退休干部党支部`` → branches,
     ``由8名村民组建`` → participants. ``sentence_before`` is the sentence up to the figure:
     ``在27家企业、63家社会组织建立党组织`` hosts branches for every listed count."""
-    # Only the sentence's tail can hold the clause: splitting all of it per figure is quadratic
-    # in a page-long sentence (found by benchmarks/fuzz.py).
-    host_clause = RE_CLAUSE_HEAD.split((before if sentence_before is None else sentence_before)[-MAX_CLAUSE_CHARS:])[-1]
     unit_info = units().get(unit)
-    if unit == "元" or unit_info and unit_info.kind == "money":
-        return "funds"   # 60亿欧元: foreign money keeps its currency as the unit
-    if unit == "%" or q.kind == "ratio":
-        return "ratio"
+    fixed = _spec_metric(unit, unit_info, q)
+    if fixed:
+        return fixed
     default = unit_info.metric if unit_info else "other"
     kind = unit_info.kind if unit_info else ""
     if kind in MEASURE_KINDS:
         return default
-    if kind == "count" and (RE_EACH_BRANCH.match(after) or RE_OWN_BRANCH.match(after)
-                            and not RE_HOST_BEFORE.search(host_clause)):
+    if kind == "count" and _sets_up_branch(before, after, sentence_before):
         return "branches"
-    if kind == "person" and RE_BENEFIT_BEFORE.search(before.rstrip(SPACES)) \
-            and (subject is None or before.rstrip(SPACES).endswith(subject)):
+    if kind == "person" and _served_by_verb(subject, before):
         return "beneficiaries"   # 惠及700多万人次: the people served, named by the verb
+    found = _keyword_metric(subject, before)
+    if found is None:
+        return default
+    return _settle_conflict(kind, found, default, q, subject, after)
+
+
+def _spec_metric(unit: str, unit_info: Unit | None, q: Quantity) -> str | None:
+    """funds for money and ratio for a share, whatever the words say (spec-fixed)."""
+    if unit == "元" or unit_info and unit_info.kind == "money":
+        return "funds"   # 60亿欧元: foreign money keeps its currency as the unit
+    if unit == "%" or q.kind == "ratio":
+        return "ratio"
+    return None
+
+
+def _sets_up_branch(before: str, after: str, sentence_before: str | None) -> bool:
+    """``5个乡镇分别组建退休干部党支部``: the counted places each set up a party branch, so
+    the count is of branches, unless the clause says where they were set up
+    (``在27家企业建立党组织``: the hosts are counted)."""
+    if RE_EACH_BRANCH.match(after):
+        return True
+    if not RE_OWN_BRANCH.match(after):
+        return False
+    # Only the sentence's tail can hold the clause: splitting all of it per figure is quadratic
+    # in a page-long sentence (found by benchmarks/fuzz.py).
+    sentence = before if sentence_before is None else sentence_before
+    host_clause = RE_CLAUSE_HEAD.split(sentence[-MAX_CLAUSE_CHARS:])[-1]
+    return not RE_HOST_BEFORE.search(host_clause)
+
+
+def _served_by_verb(subject: str | None, before: str) -> bool:
+    """``惠及700多万人次``: a benefit verb right before a count of people names them as
+    served, unless another noun stands between (the subject must end the text before)."""
+    before = before.rstrip(SPACES)
+    return bool(RE_BENEFIT_BEFORE.search(before)) and (subject is None or before.endswith(subject))
+
+
+def _keyword_metric(subject: str | None, before: str) -> str | None:
+    """The metric of the subject's head keyword (``志愿服务队`` → volunteers), else of the
+    clause before the figure; a clause keyword saying only ``other`` decides nothing."""
     found = _head_metric(subject) if subject else None
     if found is None:
         clause = _clause(before, len(before), 0, -1) if before else ""
         found = _head_metric(clause) if clause else None
         if found == "other":
             found = None
-    if found is None:
-        return default
+    return found
+
+
+def _settle_conflict(kind: str, found: str, default: str, q: Quantity, subject: str | None,
+                     after: str) -> str:
+    """The keyword's metric, unless a row of ``data/metric_conflicts.tsv`` says the unit
+    wins (or names another metric) for this unit kind and keyword."""
     for row in metric_conflicts():
         if row.kind == kind and found in row.keyword_metrics \
                 and CONFLICT_CONDITIONS[row.condition](q, subject, found, after):

@@ -525,58 +525,106 @@ def describe(unit: Unit) -> str:
     return ", ".join(parts)
 
 
+Line = tuple[int, int, str, float | None]   # (line number, offset, text, fixed weight)
+
+
 def find_mentions(article: Article) -> Iterable[Mention]:
     """Place names in the title and body with their weights and contexts; list lines are skipped.
 
     Mentions carry their line (-1 for the title) so that a chain written out in one go
     (吉林省通化市柳河县) can count once, as its deepest unit.
     """
-    lines: list[tuple[int, int, str, float | None]] = []   # (line number, offset, text, fixed weight)
+    found = [(line, line_names(line[2])) for line in mention_lines(article)]
+    towns = unknown_towns((text, matches) for (_, _, text, _), matches in found)
+    cues = context_cues()
+    in_lead = True
+    for (number, offset, text, weight), matches in found:
+        matches = with_unknown_towns(text, matches, towns)
+        if not is_place_list(text, matches):
+            yield from line_mentions(text, matches, number, offset, weight, in_lead, cues)
+        if weight is None and len(text.strip()) >= LEAD_MIN_CHARS:
+            in_lead = False
+
+
+def mention_lines(article: Article) -> list[Line]:
+    """The lines to read names in: the printed title (fixed weight) first, then every body line."""
+    lines: list[Line] = []
     # A title made from the lead sentence (title_origin "lead") is body text, already read
     # below as the lead: only a printed headline weighs as a title.
     if article.title and article.title_origin != "lead":
         lines.append((-1, -1, simplify(article.title), TITLE_WEIGHT))
     lines.extend((i, m.start(), m.group(), None) for i, m in enumerate(RE_LINE.finditer(article.plain)))
-    found = [(number, offset, text, weight,
-              [town_of_county_name(text, drop_named_things(text, drop_quoted_aliases(text, m)))
-               for m in find_names(text)]) for number, offset, text, weight in lines]
-    towns = unknown_towns((text, matches) for _, _, text, _, matches in found)
-    cues = context_cues()
-    in_lead = True
-    for number, offset, text, weight, matches in found:
-        extra = list(find_unknown_towns(text, matches, towns))
-        # 造甲镇 written in full outranks the gazetteer's 造甲 (for its older 造甲乡) inside it.
-        matches = [m for m in matches if not any(e.start < m.end and m.start < e.end for e in extra)]
-        matches = sorted(matches + extra, key=lambda m: m.start)
-        if not is_place_list(text, matches):
-            chained_example, last_end = False, -1
-            for m in matches:
-                before = text[max(0, m.start - CONTEXT_CHARS):m.start]
-                if not m.candidates or cues["origin_before"].search(before):
-                    continue
-                after = text[m.end:m.end + CONTEXT_CHARS]
-                if weight is None:
-                    lead = in_lead and m.start < LEAD_MAX_CHARS
-                    w, pos = (LEAD_WEIGHT if lead else BODY_WEIGHT), offset + m.start
-                else:
-                    w, pos = weight, -1
-                sentence = max(text.rfind(c, 0, m.start) for c in SENTENCE_ENDS) + 1
-                # 例如长沙市天心区: the whole chain written in one go is the example.
-                example = bool(chained_example and m.start == last_end or cues["example_before"].search(before)
-                               or cues["example_after"].match(after))
-                chained_example, last_end = example, m.end
-                short = all(c.alias for c in m.candidates)
-                person = short and bool(cues["person_before"].search(before) or cues["person_after"].match(after)
-                                        or (before and before[-1] in cues["surname"].pattern))
-                near = text[max(0, m.start - CONTEXT_CHARS):m.end + CONTEXT_CHARS]
-                yield Mention(m, w, number, pos, example=example, org=bool(cues["org_after"].match(after)),
-                              opens=m.start - sentence <= SUBJECT_CHARS, person=person,
-                              outlet=bool(cues["outlet_near"].search(near)),
-                              institution=bool(cues["institution_after"].match(after)),
-                              quoted=any(text.rfind(o, sentence, m.start) > text.rfind(c, sentence, m.start)
-                                         for o, c in QUOTES.items() if o != c))
-        if weight is None and len(text.strip()) >= LEAD_MIN_CHARS:
-            in_lead = False
+    return lines
+
+
+def line_names(text: str) -> list[NameMatch]:
+    """The gazetteer's names in one line, less quoted aliases and named things (某县路), with
+    神木镇 read as a town of 神木市."""
+    return [town_of_county_name(text, drop_named_things(text, drop_quoted_aliases(text, m)))
+            for m in find_names(text)]
+
+
+def with_unknown_towns(text: str, matches: list[NameMatch],
+                       towns: dict[str, tuple[Candidate, ...]]) -> list[NameMatch]:
+    """A line's names with the unknown towns added, in text order."""
+    extra = list(find_unknown_towns(text, matches, towns))
+    # 造甲镇 written in full outranks the gazetteer's 造甲 (for its older 造甲乡) inside it.
+    matches = [m for m in matches if not any(e.start < m.end and m.start < e.end for e in extra)]
+    return sorted(matches + extra, key=lambda m: m.start)
+
+
+def line_mentions(text: str, matches: list[NameMatch], number: int, offset: int, weight: float | None,
+                  in_lead: bool, cues: dict[str, re.Pattern]) -> Iterable[Mention]:
+    """The mentions of one line that is not a list of places; names of a sender's origin
+    (来源：某县) or without a candidate are skipped."""
+    chained_example, last_end = False, -1
+    for m in matches:
+        before = text[max(0, m.start - CONTEXT_CHARS):m.start]
+        if not m.candidates or cues["origin_before"].search(before):
+            continue
+        after = text[m.end:m.end + CONTEXT_CHARS]
+        w, pos = mention_weight(m, offset, weight, in_lead)
+        sentence = sentence_start(text, m.start)
+        # 例如长沙市天心区: the whole chain written in one go is the example.
+        example = bool(chained_example and m.start == last_end or written_as_example(before, after, cues))
+        chained_example, last_end = example, m.end
+        near = text[max(0, m.start - CONTEXT_CHARS):m.end + CONTEXT_CHARS]
+        yield Mention(m, w, number, pos, example=example, org=bool(cues["org_after"].match(after)),
+                      opens=m.start - sentence <= SUBJECT_CHARS, person=looks_like_person(m, before, after, cues),
+                      outlet=bool(cues["outlet_near"].search(near)),
+                      institution=bool(cues["institution_after"].match(after)),
+                      quoted=is_quoted(text, sentence, m.start))
+
+
+def mention_weight(m: NameMatch, offset: int, weight: float | None, in_lead: bool) -> tuple[float, int]:
+    """(weight, offset in the body) of a name: the title's fixed weight (offset -1), else lead
+    or body weight by where it stands."""
+    if weight is not None:
+        return weight, -1
+    lead = in_lead and m.start < LEAD_MAX_CHARS
+    return (LEAD_WEIGHT if lead else BODY_WEIGHT), offset + m.start
+
+
+def sentence_start(text: str, pos: int) -> int:
+    """Start of the sentence that holds ``pos`` within its line."""
+    return max(text.rfind(c, 0, pos) for c in SENTENCE_ENDS) + 1
+
+
+def written_as_example(before: str, after: str, cues: dict[str, re.Pattern]) -> bool:
+    """An example or a destination: 例如某县, 某县等地, 学习某县经验."""
+    return bool(cues["example_before"].search(before) or cues["example_after"].match(after))
+
+
+def looks_like_person(m: NameMatch, before: str, after: str, cues: dict[str, re.Pattern]) -> bool:
+    """A short form only (no full name) that reads as part of a person's name: 书记李建华, 华同志."""
+    short = all(c.alias for c in m.candidates)
+    return short and bool(cues["person_before"].search(before) or cues["person_after"].match(after)
+                          or (before and before[-1] in cues["surname"].pattern))
+
+
+def is_quoted(text: str, sentence: int, pos: int) -> bool:
+    """Inside quotes or title marks opened earlier in the sentence: a slogan's or a book's words."""
+    return any(text.rfind(o, sentence, pos) > text.rfind(c, sentence, pos) for o, c in QUOTES.items() if o != c)
 
 
 @functools.lru_cache(maxsize=1)

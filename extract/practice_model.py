@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from corpus.gold import dice
 from extract.document import Document
@@ -104,58 +105,150 @@ def document_features(doc: Document, cues: Cues) -> dict[str, float]:
     return f
 
 
+@dataclass(frozen=True)
+class CandidateView:
+    """One heading candidate with what its features measure it against (siblings, paragraphs)."""
+
+    cand: Candidate
+    cands: list[Candidate]
+    cues: Cues
+    context: dict
+    plain: str                # the masked text the heading offsets point into
+    same: list[Candidate]     # candidates of the same marker kind, this one included
+    para: int                 # index of the paragraph the heading starts in
+    han: int                  # Chinese characters between the heading's end and the candidate's end
+
+
+def candidate_view(c: Candidate, cands: list[Candidate], doc: Document, cues: Cues,
+                   context: dict) -> CandidateView:
+    """Gather once what several features of one candidate share (same-kind siblings, paragraph)."""
+    h = c.heading
+    same = [k for k in cands if k.heading.kind == h.kind]
+    para = next((i for i, (s, e) in enumerate(context["paras"]) if s <= h.start < e), 0)
+    han = len(RE_HAN.findall(doc.masked[h.head_end:c.end]))
+    return CandidateView(c, cands, cues, context, doc.masked, same, para, han)
+
+
+def flag(condition: bool) -> float | None:
+    """1.0 when a binary feature fires, None (left out of the features) when it does not."""
+    return 1.0 if condition else None
+
+
+def kind_features(v: CandidateView) -> dict[str, float]:
+    """Marker kind and the rules' verdict, also per family: a run-in 一是 judged 'practice' is
+    surer than a bare heading line judged the same."""
+    kind, verdict = v.cand.heading.kind, v.cand.verdict
+    family = "marked" if kind in MARKED else "runin" if kind in RUN_IN else "line"
+    return {"kind=" + kind: 1.0, "verdict=" + verdict: 1.0, f"{family}&verdict={verdict}": 1.0}
+
+
+def title_features(v: CandidateView) -> dict[str, float]:
+    """The title's shape (``features_of_title``), computed once per article in the context."""
+    return v.context["titles"][id(v.cand)]
+
+
+def doc_features(v: CandidateView) -> dict[str, float]:
+    """The article's kind (``document_features``), the same for every candidate."""
+    return v.context["doc"]
+
+
+def head_end_features(v: CandidateView) -> dict[str, float]:
+    """What ends the heading: 。 or ： (a heading) rather than ， (a clause running on)."""
+    h = v.cand.heading
+    nxt = v.plain[h.head_end:h.head_end + 1]
+    end = ("。" if nxt in "。！!" else "，" if nxt in "，," else "：" if nxt in "：:"
+           else "；" if nxt in "；;" else "line" if nxt in ("\n", "") else "other")
+    return {"head_end=" + end: 1.0}
+
+
+def numbers_of_siblings(v: CandidateView) -> set[int] | None:
+    """Numbers of the same-kind siblings, None for kinds that carry no number in sequence."""
+    kind = v.cand.heading.kind
+    return {k.heading.number for k in v.same} if kind in MARKED and kind != "bracket" else None
+
+
+def next_number(v: CandidateView) -> float | None:
+    """一、 followed by 二、: a numbered sequence, not a stray marker."""
+    numbers = numbers_of_siblings(v)
+    return flag(numbers is not None and v.cand.heading.number + 1 in numbers)
+
+
+def prev_number(v: CandidateView) -> float | None:
+    """三、 preceded by 二、 (the first number has no predecessor to look for)."""
+    numbers, n = numbers_of_siblings(v), v.cand.heading.number
+    return flag(numbers is not None and n > 1 and n - 1 in numbers)
+
+
+def siblings_alike(v: CandidateView) -> float | None:
+    """Parallel headings have titles of like length (none twice as long as another)."""
+    if len(v.same) < 2:
+        return None
+    lengths = [len(k.title) for k in v.same]
+    return flag(max(lengths) <= 2 * min(lengths))
+
+
+def siblings_verb_share(v: CandidateView) -> float | None:
+    """Share of same-kind siblings whose title opens with a verb (加强…, 创新…)."""
+    if len(v.same) < 2:
+        return None
+    return sum("title_verb" in v.context["titles"][id(k)] for k in v.same) / len(v.same)
+
+
+def position(v: CandidateView) -> float:
+    """Where the heading starts, 0 at the top of the text and 1 at its end."""
+    return v.cand.heading.start / max(1, len(v.plain))
+
+
+def paragraph_text(v: CandidateView, index: int) -> str:
+    """The text of one paragraph of the article."""
+    start, end = v.context["paras"][index]
+    return v.plain[start:end]
+
+
+# Features with fixed names, in the order the model's keys were written: a function gives the
+# value, or None when the feature is absent (0.0 is a value and is kept).
+CANDIDATE_FEATURES: list[tuple[str, Callable[[CandidateView], float | None]]] = [
+    ("siblings", lambda v: math.log1p(len(v.same) - 1)),
+    ("sibling_rule_practices", lambda v: math.log1p(sum(k.verdict == "practice" for k in v.same if k is not v.cand))),
+    ("next_number", next_number),
+    ("prev_number", prev_number),
+    ("siblings_alike", siblings_alike),
+    ("siblings_verb_share", siblings_verb_share),
+    ("doc_rule_practices", lambda v: math.log1p(sum(k.verdict == "practice" for k in v.cands))),
+    ("doc_marked_practice", lambda v: flag(any(k.verdict == "practice" and k.heading.kind in MARKED
+                                               for k in v.cands))),
+    ("body_han", lambda v: math.log1p(v.han) / 5),
+    ("body_short", lambda v: flag(v.han < 20)),   # a heading with hardly any text under it
+    ("groups", lambda v: flag(bool(v.cand.groups))),
+    ("pos_first", lambda v: flag(position(v) < 0.1)),
+    ("pos_last", lambda v: flag(position(v) > 0.9)),
+    # 主要做法 just above: what follows it lists the practices.
+    ("after_practice_section", lambda v: flag(v.para > 0 and is_practice_section(paragraph_text(v, v.para - 1),
+                                                                                  v.cues))),
+    ("caption", lambda v: flag(is_caption(paragraph_text(v, v.para)))),
+]
+
+# Features whose names carry a value (kind=digit, head_end=：), or come from shared groups.
+CANDIDATE_FEATURE_GROUPS: list[Callable[[CandidateView], dict[str, float]]] = [
+    kind_features, title_features, doc_features, head_end_features]
+
+
 def candidate_features(c: Candidate, cands: list[Candidate], doc: Document, cues: Cues,
                        context: dict | None = None) -> dict[str, float]:
     """Features of one candidate among the article's candidates (names are model keys);
-    ``context`` (from ``article_context``) saves recomputing what is the same for every one."""
-    context = context or article_context(cands, doc, cues)
-    h = c.heading
-    plain = doc.masked
-    kind = h.kind
-    family = "marked" if kind in MARKED else "runin" if kind in RUN_IN else "line"
-    f = {"kind=" + kind: 1.0, "verdict=" + c.verdict: 1.0, f"{family}&verdict={c.verdict}": 1.0}
-    f.update(context["titles"][id(c)])
-    f.update(context["doc"])
-    nxt = plain[h.head_end:h.head_end + 1]
-    f["head_end=" + ("。" if nxt in "。！!" else "，" if nxt in "，," else "：" if nxt in "：:"
-                     else "；" if nxt in "；;" else "line" if nxt in ("\n", "") else "other")] = 1.0
-    same = [k for k in cands if k.heading.kind == kind]
-    f["siblings"] = math.log1p(len(same) - 1)
-    f["sibling_rule_practices"] = math.log1p(sum(k.verdict == "practice" for k in same if k is not c))
-    if kind in MARKED and kind != "bracket":
-        numbers = {k.heading.number for k in same}
-        if h.number + 1 in numbers:
-            f["next_number"] = 1.0
-        if h.number > 1 and h.number - 1 in numbers:
-            f["prev_number"] = 1.0
-    if len(same) >= 2:
-        lengths = [len(k.title) for k in same]
-        if max(lengths) <= 2 * min(lengths):
-            f["siblings_alike"] = 1.0
-        verbs = sum("title_verb" in context["titles"][id(k)] for k in same)
-        f["siblings_verb_share"] = verbs / len(same)
-    practices = sum(k.verdict == "practice" for k in cands)
-    f["doc_rule_practices"] = math.log1p(practices)
-    if any(k.verdict == "practice" and k.heading.kind in MARKED for k in cands):
-        f["doc_marked_practice"] = 1.0
-    body = plain[h.head_end:c.end]
-    han = len(RE_HAN.findall(body))
-    f["body_han"] = math.log1p(han) / 5
-    if han < 20:
-        f["body_short"] = 1.0
-    if c.groups:
-        f["groups"] = 1.0
-    pos = h.start / max(1, len(plain))
-    if pos < 0.1:
-        f["pos_first"] = 1.0
-    elif pos > 0.9:
-        f["pos_last"] = 1.0
-    paras = context["paras"]
-    index = next((i for i, (s, e) in enumerate(paras) if s <= h.start < e), 0)
-    if index > 0 and is_practice_section(plain[paras[index - 1][0]:paras[index - 1][1]], cues):
-        f["after_practice_section"] = 1.0
-    if is_caption(plain[paras[index][0]:paras[index][1]]):
-        f["caption"] = 1.0
+    ``context`` (from ``article_context``) saves recomputing what is the same for every one.
+
+    The groups of ``CANDIDATE_FEATURE_GROUPS`` come first, then each present feature of
+    ``CANDIDATE_FEATURES``: {'kind=cn_comma': 1.0, 'verdict=practice': 1.0, …, 'siblings': 1.1, …}.
+    """
+    view = candidate_view(c, cands, doc, cues, context or article_context(cands, doc, cues))
+    f: dict[str, float] = {}
+    for group in CANDIDATE_FEATURE_GROUPS:
+        f.update(group(view))
+    for name, feature in CANDIDATE_FEATURES:
+        value = feature(view)
+        if value is not None:
+            f[name] = value
     return f
 
 
