@@ -33,7 +33,7 @@ from classify.themes import (DATA_DIR, ThemeModel, assign_themes, body_text, cla
 from corpus.article import Article
 from corpus.clean import article_from_text
 from corpus.errors import Declined
-from corpus.gold import dice, scorer_norm
+from corpus.gold import match_titles, scorer_norm
 from corpus.markers import marker_source
 from corpus.read import iter_inputs, read_source
 from corpus.script import simplify
@@ -47,7 +47,6 @@ RULE_WEIGHT = 0.2
 NGRAM_MAX = 2
 MIN_DF = 2
 MIN_UNIT_CJK = 20
-PRACTICE_DICE = 0.5
 # Weight of a hand-labelled unit against a weak-labelled one (LABELLING.md, "Shipped model":
 # 4 beat 2 in article-grouped cross-validation over 261 annotated articles).
 HUMAN_WEIGHT = 4.0
@@ -467,15 +466,7 @@ def evaluate_articles(model: ThemeModel | None, articles: Iterable[GoldArticle],
 
 def match_practices(gold: list[dict], pred: list[dict]) -> list[tuple[int, int]]:
     """Greedy one-to-one title matching by Dice ≥ 0.5, best pairs first (as score.py)."""
-    pairs = sorted((-d, gi, pi) for gi, g in enumerate(gold) for pi, p in enumerate(pred)
-                   if (d := dice(g["title"], p["title"])) >= PRACTICE_DICE)
-    used_g, used_p, out = set(), set(), []
-    for _, gi, pi in pairs:
-        if gi not in used_g and pi not in used_p:
-            used_g.add(gi)
-            used_p.add(pi)
-            out.append((gi, pi))
-    return out
+    return match_titles([g["title"] for g in gold], [p["title"] for p in pred])
 
 
 def report(tallies: dict[str, Tally], top_confusions: int = 8) -> str:

@@ -55,6 +55,28 @@ def dice(a: str, b: str) -> float:
     return 2.0 * sum((ga & gb).values()) / (sum(ga.values()) + sum(gb.values()))
 
 
+# The shared scorer's least Dice for a predicted practice title to match a gold one.
+MATCH_DICE = 0.5
+
+
+def match_titles(gold: list[str], pred: list[str]) -> list[tuple[int, int]]:
+    """(gold index, predicted index) pairs, matched one to one greedily at Dice >= MATCH_DICE,
+    best pairs first: the shared scorer's rule for practice titles.
+
+    >>> match_titles(["加强组织领导", "建强阵地"], ["建强阵地", "加强组织领导工作"])
+    [(1, 0), (0, 1)]
+    """
+    pairs = sorted((-d, gi, pi) for gi, a in enumerate(gold) for pi, b in enumerate(pred)
+                   if (d := dice(a, b)) >= MATCH_DICE)
+    used_g, used_p, out = set(), set(), []
+    for _, gi, pi in pairs:
+        if gi not in used_g and pi not in used_p:
+            used_g.add(gi)
+            used_p.add(pi)
+            out.append((gi, pi))
+    return out
+
+
 def read_raw(path: Path) -> str:
     """A corpus text exactly as the gold offsets index it (UTF-8, no newline translation)."""
     with open(path, encoding="utf-8", newline="") as f:

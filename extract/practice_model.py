@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from corpus.gold import dice
+from corpus.gold import dice, match_titles as match
 from extract.document import Document
 from extract.practices import (MAX_HEADING, RE_COMMA, RE_HAN, Candidate, Cues, is_caption, is_parallel,
                                is_practice_section, load_cues, looks_like_heading, paragraphs, starts_with_verb)
@@ -32,8 +32,6 @@ MODEL_PATH = Path(__file__).parent / "data" / "practices_model.json"
 MARKED = frozenset({"cn_comma", "cn_paren", "digit", "digit_paren", "is", "ordinal", "bracket"})
 RUN_IN = frozenset({"opener", "inner", "dash", "lead"})
 LINES = frozenset({"line"})
-# Scorer convention (shared bench): titles match at character-bigram Dice >= 0.5.
-MATCH_DICE = 0.5
 TITLE_LENGTHS = ((4, "1-4"), (8, "5-8"), (14, "9-14"), (20, "15-20"), (10 ** 6, "21+"))
 
 
@@ -278,19 +276,6 @@ def judge_candidates(cands: list[Candidate], doc: Document,
 
 
 # --- training -----------------------------------------------------------------------------
-
-def match(gold: list[str], pred: list[str]) -> list[tuple[int, int]]:
-    """Greedy one-to-one matching at Dice >= 0.5, best pairs first (the scorer's rule)."""
-    pairs = sorted((-d, gi, pi) for gi, g in enumerate(gold) for pi, p in enumerate(pred)
-                   if (d := dice(g, p)) >= MATCH_DICE)
-    used_g, used_p, out = set(), set(), []
-    for _, gi, pi in pairs:
-        if gi not in used_g and pi not in used_p:
-            used_g.add(gi)
-            used_p.add(pi)
-            out.append((gi, pi))
-    return out
-
 
 @dataclass
 class Example:
