@@ -448,6 +448,20 @@ def deepest_place(row: dict) -> str | None:
 YEAR_SQL = "COALESCE(f.year, CAST(substr(a.published, 1, 4) AS INTEGER))"
 
 
+def scope_clauses(region: str | None, theme: str | None) -> tuple[list[str], list]:
+    """The comparison's scope, shared by the table and the facts behind a cell: originals
+    only (a repost's figures are its original's), in the region, in articles of the theme."""
+    clauses, params = ["a.duplicate_of IS NULL"], []
+    if region and region.strip():
+        sql, ps = region_clause(region)
+        clauses.append(sql)
+        params += ps
+    if theme:
+        clauses.append("a.id IN (SELECT article_id FROM article_themes WHERE theme = ?)")
+        params.append(theme)
+    return clauses, params
+
+
 def compare(conn, metric: str = "teams", level: str = "province", unit: str | None = None,
             region: str | None = None, theme: str | None = None) -> dict:
     """A metric across places (rows, at ``level``) and years (columns): per cell the sum over
@@ -458,14 +472,8 @@ def compare(conn, metric: str = "teams", level: str = "province", unit: str | No
     mean nothing."""
     if level not in LEVELS:
         raise ValueError(f"Unknown level {level!r}. Levels: {', '.join(LEVELS)}")
-    base, params = ["a.duplicate_of IS NULL", "f.metric = ?"], [metric]
-    if region and region.strip():
-        sql, ps = region_clause(region)
-        base.append(sql)
-        params += ps
-    if theme:
-        base.append("a.id IN (SELECT article_id FROM article_themes WHERE theme = ?)")
-        params.append(theme)
+    base, params = scope_clauses(region, theme)
+    base, params = ["f.metric = ?", *base], [metric, *params]
     where = " WHERE " + " AND ".join(base)
     units = rows(conn, f"SELECT f.unit, COUNT(*) AS n FROM facts f JOIN articles a ON a.id = f.article_id"
                        f"{where} GROUP BY f.unit ORDER BY n DESC, f.unit", params)
@@ -502,7 +510,7 @@ def list_facts(conn, metric=None, unit=None, level=None, place=None, year=None, 
                theme=None, limit: int = 500) -> list[dict]:
     """The facts behind a comparison cell (same rules: originals only, year as in ``compare``),
     with their article and sentence."""
-    clauses, params = ["a.duplicate_of IS NULL"], []
+    clauses, params = scope_clauses(region, theme)
     if metric:
         clauses.append("f.metric = ?")
         params.append(metric)
@@ -515,13 +523,6 @@ def list_facts(conn, metric=None, unit=None, level=None, place=None, year=None, 
     if year:
         clauses.append(f"{YEAR_SQL} IS NULL" if year == UNKNOWN_YEAR else f"{YEAR_SQL} = ?")
         params += [] if year == UNKNOWN_YEAR else [int(year)]
-    if region and region.strip():
-        sql, ps = region_clause(region)
-        clauses.append(sql)
-        params += ps
-    if theme:
-        clauses.append("a.id IN (SELECT article_id FROM article_themes WHERE theme = ?)")
-        params.append(theme)
     out = rows(conn, "SELECT f.id, f.article_id, f.start, f.end, f.span, f.value, f.unit, f.subject, f.metric, "
                      f"f.year, f.sentence, f.confidence, a.title, a.source, a.published, a.province, a.city, "
                      f"a.county, a.town FROM facts f JOIN articles a ON a.id = f.article_id WHERE "
