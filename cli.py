@@ -459,16 +459,22 @@ def practices(query, db_path, region, year, theme, metric, outlet, limit, fmt, o
     click.echo(f"{n} practice(s)", err=True)
 
 
+def stored_article(db_path: str, article_id: str):
+    """(the database, ``store.explain_rows`` of the article), or exit 1 naming what is missing."""
+    db = open_for_reading(db_path)
+    info = store.explain_rows(db, article_id)
+    if info is None:
+        raise Failed(f"no article {article_id!r} in {db_path}")
+    return db, info
+
+
 @cli.command()
 @click.argument("article_id")
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def show(article_id, db_path, fmt):
     """Show one stored article: metadata, place, themes, facts, practices and its text."""
-    db = open_for_reading(db_path)
-    info = store.explain_rows(db, article_id)
-    if info is None:
-        raise Failed(f"no article {article_id!r} in {db_path}")
+    db, info = stored_article(db_path, article_id)
     row = next(store.export_rows(db, "articles", ids=[article_id]))
     if fmt == "json":
         click.echo(json.dumps(row | {"facts": info["facts"], "practices": info["practices"]},
@@ -490,10 +496,7 @@ def show(article_id, db_path, fmt):
 def explain(article_id, db_path):
     """Why each figure, the place and each practice of a stored article came out as they did:
     the rules and models that fired, with their confidence."""
-    db = open_for_reading(db_path)
-    info = store.explain_rows(db, article_id)
-    if info is None:
-        raise Failed(f"no article {article_id!r} in {db_path}")
+    _, info = stored_article(db_path, article_id)
     place = place_of(info, " ") or "(none)"
     click.echo(f"{article_id}  {info['title'] or '(no title)'}  [title from: {info['title_origin'] or '-'}]")
     for line in info["meta_evidence"]:
