@@ -55,13 +55,22 @@ _KEEP = _KeepTable()
 def shingles(text: str, size: int = SHINGLE_SIZE) -> frozenset[str]:
     """Character ``size``-grams of the normalised text (the whole text if it is shorter).
 
-    >>> sorted(shingles("党建引领"))
+    >>> sorted(shingles("長沙·党建"))
+    ['沙党建', '长沙党']
+    """
+    return grams(normalise(text), size)
+
+
+def grams(normalised: str, size: int = SHINGLE_SIZE) -> frozenset[str]:
+    """``shingles`` of a text already normalised (a worker normalises once, and the writer keeps
+    the normalised texts it compares).
+
+    >>> sorted(grams("党建引领"))
     ['党建引', '建引领']
     """
-    s = normalise(text)
-    if len(s) <= size:
-        return frozenset({s}) if s else frozenset()
-    return frozenset(s[i:i + size] for i in range(len(s) - size + 1))
+    if len(normalised) <= size:
+        return frozenset({normalised}) if normalised else frozenset()
+    return frozenset(normalised[i:i + size] for i in range(len(normalised) - size + 1))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -125,7 +134,8 @@ BANDS = 42
 ROWS_PER_BAND = 3
 
 
-def _band_keys(sh: frozenset[str]) -> tuple[str, ...]:
+def shingle_band_keys(sh: frozenset[str]) -> tuple[str, ...]:
+    """LSH band keys of a set of shingles (``band_keys`` of a text)."""
     if not sh:
         return ()
     values = minhash(sh, BANDS * ROWS_PER_BAND).tolist()
@@ -143,4 +153,4 @@ def band_keys(text: str) -> tuple[str, ...]:
     >>> band_keys("党建引领基层治理") == band_keys("黨建引領基層治理")
     True
     """
-    return _band_keys(shingles(text))
+    return shingle_band_keys(shingles(text))

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from corpus.article import Article
 from corpus.fts import index_text
-from corpus.reposts import SHINGLE_SIZE, _band_keys, normalise
+from corpus.reposts import grams, normalise, shingle_band_keys
 from corpus.script import simplify
 
 if TYPE_CHECKING:
@@ -81,18 +81,6 @@ def _json(items) -> str:
     return json.dumps(list(items), ensure_ascii=False)
 
 
-def grams(normalised: str, size: int = SHINGLE_SIZE) -> set[str]:
-    """Character ``size``-grams of an already normalised text: ``reposts.shingles`` without
-    normalising again (``grams(normalise(t)) == shingles(t)``, checked by the tests).
-
-    >>> sorted(grams("党建引领"))
-    ['党建引', '建引领']
-    """
-    if len(normalised) <= size:
-        return {normalised} if normalised else set()
-    return {normalised[i:i + size] for i in range(len(normalised) - size + 1)}
-
-
 def prepare_rows(article: Article, analysis: "Analysis") -> ArticleRows:
     """The rows of one analysed article (pure: runs in a worker)."""
     region = analysis.region
@@ -122,7 +110,7 @@ def prepare_rows(article: Article, analysis: "Analysis") -> ArticleRows:
         themes=tuple(analysis.themes),
         named_methods=tuple((m.name, m.start, m.end) for m in analysis.named_methods),
         # The same keys as ``reposts.band_keys(article.simplified)``, from the text normalised once.
-        bands=_band_keys(grams(normalised)),
+        bands=shingle_band_keys(grams(normalised)),
         title_tokens=index_text(simplify(article.title or "")),
         body_tokens=index_text(article.simplified),
         normalised=normalised,

@@ -36,8 +36,8 @@ from sqlite_utils.migrations import Migrations
 
 from corpus.article import Article, RawMap
 from corpus.fts import index_text, phrase as fts_phrase
-from corpus.reposts import REPOST_THRESHOLD, band_keys, jaccard, normalise
-from corpus.rows import ARTICLE_COLUMNS, ArticleRows, fact_columns, grams, prepare_rows
+from corpus.reposts import REPOST_THRESHOLD, band_keys, grams, jaccard, normalise
+from corpus.rows import ARTICLE_COLUMNS, ArticleRows, fact_columns, prepare_rows
 from corpus.script import simplify
 
 try:

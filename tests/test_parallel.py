@@ -135,14 +135,6 @@ def test_rows_survive_a_shard_unchanged(tmp_path):
     assert list(read_shards([shard])) == entries
 
 
-def test_grams_of_the_normalised_text_are_the_shingles():
-    from corpus.reposts import normalise, shingles
-    from corpus.rows import grams
-
-    for text in ("長沙市 天心區:“家”志愿服务队", "党建", "", "AI赋能，智慧养老。" * 3):
-        assert grams(normalise(text)) == shingles(text)
-
-
 def test_cli_merge_refuses_what_is_not_a_shard(tmp_path):
     pytest.importorskip("pyarrow", reason="pyarrow (the dask extra) is not installed")
     from click.testing import CliRunner

@@ -10,7 +10,7 @@ import pytest
 from corpus import store
 from corpus.article import Article, RawMap, content_hash
 from corpus.fts import index_text, phrase
-from corpus.reposts import _band_keys, minhash, shingles
+from corpus.reposts import minhash, shingle_band_keys, shingles
 from corpus.script import simplify
 from extract.analysis import Analysis, Fact, Practice, Region
 
@@ -203,7 +203,7 @@ def test_minhash_equals_datasketch():
         reference = datasketch.MinHash(num_perm=126)
         reference.update_batch([s.encode("utf-8") for s in sh])
         assert minhash(sh, 126).tolist() == reference.hashvalues.tolist()
-    assert _band_keys(frozenset()) == ()
+    assert shingle_band_keys(frozenset()) == ()
 
 
 def test_migration_rebuilds_the_index_of_an_older_database(tmp_path):
