@@ -27,23 +27,12 @@ from pathlib import Path
 
 import click
 
+from corpus.lazy import LazyModule
 from extract.analysis import METRICS, THEMES
 
-
-
-class _Lazy:
-    """A module imported on first use: the library and the store (sqlite-utils, numpy) cost
-    half a second to import, and `wrmine --help` or a usage error should answer at once."""
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    def __getattr__(self, attr: str):
-        return getattr(importlib.import_module(self._name), attr)
-
-
-store = _Lazy("corpus.store")
-wrmine = _Lazy("wrmine")
+# Imported on first use: `wrmine --help` or a usage error answers at once.
+store = LazyModule("corpus.store")
+wrmine = LazyModule("wrmine")
 # Must equal corpus.store.GROUPS (a test checks): listed here so --help needs no import.
 GROUP_CHOICES = ("region", "province", "city", "county", "year", "metric")
 

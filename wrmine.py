@@ -31,23 +31,15 @@ from dataclasses import dataclass, field, replace
 
 from corpus.article import Article
 from corpus.errors import Declined
+from corpus.lazy import LazyModule
 from corpus.read import Source, iter_inputs, iter_sources, source_id
 from corpus.rows import prepare_rows
 
 logger = logging.getLogger("wrmine")
 
 
-class _LazyStore:
-    """``corpus.store``, imported on first use: it pulls in sqlite-utils (and numpy through it),
-    a fifth of a one-file ``predict``, which never opens a database."""
-
-    def __getattr__(self, attr: str):
-        from corpus import store as module
-
-        return getattr(module, attr)
-
-
-store = _LazyStore()
+# Imported on first use: a one-file ``predict`` never opens a database.
+store = LazyModule("corpus.store")
 
 __all__ = [
     "open_db", "open_existing", "read_urls", "article_from_source", "analyse_article",
